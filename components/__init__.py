@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources of rootguard, importable as `rootguard.components`."""
