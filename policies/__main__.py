@@ -1,0 +1,20 @@
+"""The `rootguard` policy pack's entry point: it ONLY builds the PolicyPack.
+
+`PolicyPack(...)` binds 127.0.0.1:0, prints the port and serves the Analyzer protocol
+until killed, so nothing may import this file; the policies live in
+`rootguard_policies`. The Pulumi CLI (`--policy-pack policies`) and `rootguard gate`
+run it with this folder as the script directory.
+"""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+from rootguard_policies import ALL_POLICIES, PACK_NAME
+
+PolicyPack(
+    name=PACK_NAME,
+    policies=list(ALL_POLICIES),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    description=(
+        "Guards AWS Config recording, root-MFA coverage, cost anomaly alerts, custom "
+        "Config rules, Lambda runtimes and IAM wildcards in every stack."
+    ),
+)

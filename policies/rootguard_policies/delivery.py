@@ -1,0 +1,182 @@
+"""The S3 buckets AWS Config delivers to: no public access, TLS only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .stack import StackIndex, display_name, of_types, sources_of
+from .tokens import (
+    ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    BUCKET_POLICY,
+    BUCKET_PUBLIC_ACCESS_BLOCK,
+    BUCKETS,
+    DELIVERY_CHANNEL,
+)
+from .values import Undecided, as_list, is_unknown
+
+PUBLIC_ACCESS_FLAGS = (
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+)
+
+
+def config_delivery_bucket_secure_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    stack = StackIndex(args.resources)
+    undecided = Undecided()
+    buckets = stack.of_type(BUCKETS)
+    delivery: dict[str, PolicyResource] = {}
+    for channel in stack.of_type(DELIVERY_CHANNEL):
+        name = stack.props(channel).get("s3BucketName")
+        for bucket in sources_of(channel, "s3BucketName", of_types(BUCKETS)):
+            delivery[bucket.urn] = bucket
+        for bucket in buckets:
+            if _names_bucket(stack, name, bucket):
+                delivery[bucket.urn] = bucket
+    for bucket in delivery.values():
+        _check_public_access(stack, undecided, report_violation, bucket)
+        _check_tls_only(stack, undecided, report_violation, bucket)
+    undecided.settle()
+
+
+def _bucket_names(stack: StackIndex, bucket: PolicyResource) -> set[str]:
+    props = stack.props(bucket)
+    names = {props.get("bucket"), props.get("id"), props.get("arn")}
+    return {n for n in names if isinstance(n, str) and n and not is_unknown(n)}
+
+
+def _names_bucket(stack: StackIndex, value: Any, bucket: PolicyResource) -> bool:
+    """True when a known string (a bucket name or ARN) names `bucket`."""
+    if not isinstance(value, str) or not value or is_unknown(value):
+        return False
+    short = value.removeprefix("arn:aws:s3:::")
+    names = _bucket_names(stack, bucket)
+    return value in names or short in names
+
+
+def _attached(stack: StackIndex, token: str, bucket: PolicyResource) -> list[PolicyResource]:
+    """Resources of type `token` whose `bucket` input is `bucket` (by graph or by name)."""
+    return [
+        r
+        for r in stack.of_type(token)
+        if bucket in sources_of(r, "bucket", of_types(BUCKETS))
+        or _names_bucket(stack, stack.props(r).get("bucket"), bucket)
+    ]
+
+
+def _blocks_all(props: Mapping[str, Any]) -> bool | str:
+    """True when all four flags are true, False when one is not, a sentinel if unknown."""
+    values = [props.get(flag) for flag in PUBLIC_ACCESS_FLAGS]
+    if any(v is not True and not is_unknown(v) for v in values):
+        return False
+    unknown = [str(v) for v in values if is_unknown(v)]
+    return unknown[0] if unknown else True
+
+
+def _check_public_access(
+    stack: StackIndex,
+    undecided: Undecided,
+    report_violation: ReportViolation,
+    bucket: PolicyResource,
+) -> None:
+    candidates = _attached(stack, BUCKET_PUBLIC_ACCESS_BLOCK, bucket)
+    place = stack.placement(bucket)
+    # An account-wide block in the bucket's account covers it as well.
+    if place is not None:
+        for block in stack.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK):
+            block_place = stack.placement(block)
+            if block_place is not None and block_place.account == place.account:
+                candidates.append(block)
+    verdicts = [(block, _blocks_all(stack.props(block))) for block in candidates]
+    if any(verdict is True for _, verdict in verdicts):
+        return
+    unknown = [(block, verdict) for block, verdict in verdicts if is_unknown(verdict)]
+    if unknown:
+        block, sentinel = unknown[0]
+        undecided.note(sentinel, block.name, "blockPublicAcls")
+        return
+    report_violation(
+        f"The AWS Config delivery bucket {display_name(bucket, stack.props(bucket), 'bucket')} "
+        "must have a public access block with blockPublicAcls, blockPublicPolicy, "
+        "ignorePublicAcls and restrictPublicBuckets all true; it holds the account's "
+        "configuration history.",
+        bucket.urn,
+    )
+
+
+def _check_tls_only(
+    stack: StackIndex,
+    undecided: Undecided,
+    report_violation: ReportViolation,
+    bucket: PolicyResource,
+) -> None:
+    documents = [(p, stack.props(p).get("policy")) for p in _attached(stack, BUCKET_POLICY, bucket)]
+    inline = stack.props(bucket).get("policy")
+    if inline is not None:
+        documents.append((bucket, inline))
+    unknown: tuple[PolicyResource, Any] | None = None
+    for owner, document in documents:
+        if is_unknown(document):
+            unknown = unknown or (owner, document)
+        elif denies_insecure_transport(document):
+            return
+    if unknown is not None:
+        undecided.note(unknown[1], unknown[0].name, "policy")
+        return
+    report_violation(
+        f"The AWS Config delivery bucket {display_name(bucket, stack.props(bucket), 'bucket')} "
+        "must have a bucket policy that denies requests when `aws:SecureTransport` is "
+        "false.",
+        bucket.urn,
+    )
+
+
+def denies_insecure_transport(document: Any) -> bool:
+    """True when an IAM policy document (JSON text or parsed) has a Deny statement
+    conditioned on `aws:SecureTransport` being false."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return False
+    if not isinstance(document, Mapping):
+        return False
+    for statement in as_list(document.get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
+            continue
+        condition = statement.get("Condition")
+        if not isinstance(condition, Mapping):
+            continue
+        for operator, clauses in condition.items():
+            if operator.lower() not in ("bool", "boolifexists") or not isinstance(clauses, Mapping):
+                continue
+            for key, value in clauses.items():
+                if key.lower() == "aws:securetransport" and any(
+                    str(v).lower() == "false" for v in as_list(value)
+                ):
+                    return True
+    return False
+
+
+config_delivery_bucket_secure = StackValidationPolicy(
+    name="config-delivery-bucket-secure",
+    description=(
+        "Buckets that AWS Config delivers to must block all public access and deny "
+        "requests that do not use TLS."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=config_delivery_bucket_secure_validator,
+)

@@ -1,0 +1,163 @@
+"""Root-account MFA coverage: every account the stack deploys into is evaluated by
+AWS Config's ROOT_ACCOUNT_MFA_ENABLED managed rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .placement import the_account
+from .stack import StackIndex
+from .tokens import CONFIG_RULE, ORG_CONFORMANCE_PACK, ORG_MANAGED_RULE
+from .values import Undecided, as_list, dig, is_unknown
+
+ROOT_MFA_RULE = "ROOT_ACCOUNT_MFA_ENABLED"
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """A YAML loader that reads CloudFormation short-form tags (!Ref, !Sub...) as plain
+    values, so conformance pack templates parse."""
+
+
+def _untagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)
+
+
+_TemplateLoader.add_multi_constructor("!", _untagged)
+
+
+def template_has_root_mfa_rule(template: str) -> bool:
+    """True when a conformance pack template (YAML or JSON) declares an AWS-owned
+    ROOT_ACCOUNT_MFA_ENABLED rule."""
+    try:
+        parsed = yaml.load(template, Loader=_TemplateLoader)  # a SafeLoader subclass
+    except yaml.YAMLError:
+        return False
+    resources = parsed.get("Resources") if isinstance(parsed, Mapping) else None
+    if not isinstance(resources, Mapping):
+        return False
+    for resource in resources.values():
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::Config::ConfigRule":
+            continue
+        source = dig(resource, "Properties", "Source")
+        if dig(source, "Owner") == "AWS" and dig(source, "SourceIdentifier") == ROOT_MFA_RULE:
+            return True
+    return False
+
+
+_Unknown = tuple[Any, ...]
+"""An unknown value that might still add coverage: (sentinel, resource name, *path)."""
+
+
+class _Coverage:
+    """Which accounts have root-MFA coverage: per account, or organization-wide minus
+    excluded accounts; `maybe` holds what an unknown value might still cover."""
+
+    def __init__(self) -> None:
+        self.accounts: set[str] = set()
+        self.org_excluding: list[set[str]] = []
+        self.maybe_accounts: dict[str, _Unknown] = {}
+        self.maybe_everywhere: _Unknown | None = None
+
+    def covers(self, account: str) -> bool:
+        return account in self.accounts or any(account not in ex for ex in self.org_excluding)
+
+    def covers_every_account(self) -> bool:
+        return any(not excluded for excluded in self.org_excluding)
+
+    def maybe(self, account: str) -> _Unknown | None:
+        return self.maybe_accounts.get(account) or self.maybe_everywhere
+
+
+def _coverage(stack: StackIndex) -> _Coverage:
+    coverage = _Coverage()
+    for rule in stack.of_type(CONFIG_RULE):
+        props = stack.props(rule)
+        owner = dig(props, "source", "owner")
+        identifier = dig(props, "source", "sourceIdentifier")
+        place = stack.placement(rule)
+        unknown = next((v for v in (owner, identifier) if is_unknown(v)), None)
+        if unknown is None and not (owner == "AWS" and identifier == ROOT_MFA_RULE):
+            continue
+        if place is None:
+            reason = stack.unplaced_reason(rule)
+            coverage.maybe_everywhere = (reason.unknown_type_sentinel, rule.name, *reason.props)
+        elif unknown is not None:
+            coverage.maybe_accounts[place.account] = (unknown, rule.name, "source")
+        else:
+            coverage.accounts.add(place.account)
+    org_sources = [(r, "ruleIdentifier") for r in stack.of_type(ORG_MANAGED_RULE)]
+    org_sources += [(p, "templateBody") for p in stack.of_type(ORG_CONFORMANCE_PACK)]
+    for resource, key in org_sources:
+        props = stack.props(resource)
+        value, excluded = props.get(key), props.get("excludedAccounts")
+        if is_unknown(value):
+            coverage.maybe_everywhere = (value, resource.name, key)
+            continue
+        has_rule = (
+            value == ROOT_MFA_RULE
+            if key == "ruleIdentifier"
+            else isinstance(value, str) and template_has_root_mfa_rule(value)
+        )
+        if not has_rule:
+            continue
+        if is_unknown(excluded) or any(is_unknown(a) for a in as_list(excluded)):
+            coverage.maybe_everywhere = (excluded, resource.name, "excludedAccounts")
+            continue
+        coverage.org_excluding.append({str(a) for a in as_list(excluded)})
+    return coverage
+
+
+def root_mfa_rule_present_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    stack = StackIndex(args.resources)
+    undecided = Undecided()
+    coverage = _coverage(stack)
+    first_of_account: dict[str, PolicyResource] = {}
+    for resource in stack.aws_resources():
+        place = stack.placement(resource)
+        if place is None:
+            if not coverage.covers_every_account():
+                undecided.note_error(stack.unplaced_reason(resource), resource.name)
+            continue
+        first_of_account.setdefault(place.account, resource)
+    for account in sorted(first_of_account):
+        if coverage.covers(account):
+            continue
+        maybe = coverage.maybe(account)
+        if maybe is not None:
+            undecided.note(*maybe)
+            continue
+        resource = first_of_account[account]
+        report_violation(
+            f"{the_account(account)} must have an AWS-owned {ROOT_MFA_RULE} Config rule "
+            "(or be covered by an organization managed rule or organization conformance "
+            "pack with it); nothing in the stack tells anyone when its root user has no MFA.",
+            resource.provider.urn if resource.provider else resource.urn,
+        )
+    undecided.settle()
+
+
+root_mfa_rule_present = StackValidationPolicy(
+    name="root-mfa-rule-present",
+    description=(
+        "Every account the stack deploys AWS resources into must be evaluated by AWS "
+        "Config's ROOT_ACCOUNT_MFA_ENABLED rule (its own, or an organization rule or pack)."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=root_mfa_rule_present_validator,
+)

@@ -1,0 +1,135 @@
+"""A stack's resources for stack policies: plain inputs, placements and the graph.
+
+`PolicyResource.dependencies` and `property_dependencies` hold resource objects (the
+pack links them from URNs); the walks here follow them transitively. Everything is
+decided from inputs and this graph, never from outputs unknown during a preview.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
+
+from .placement import Placement, placement_of, stack_region
+from .tokens import is_aws_resource
+from .values import is_unknown, plain
+
+
+class StackIndex:
+    """Resources of one stack validation, by type, with cached plain inputs and placement."""
+
+    def __init__(self, resources: Sequence[PolicyResource], default_region: str | None = None):
+        self.resources = list(resources)
+        self._default_region = default_region if default_region is not None else stack_region()
+        self._by_type: dict[str, list[PolicyResource]] = defaultdict(list)
+        for resource in self.resources:
+            self._by_type[resource.resource_type].append(resource)
+        self._props: dict[str, dict[str, Any]] = {}
+        self._placements: dict[str, Placement | UnknownValueError] = {}
+
+    def of_type(self, *types: str | Iterable[str]) -> list[PolicyResource]:
+        """Resources of the given type tokens (strings or sets of them), in stack order."""
+        wanted: set[str] = set()
+        for token in types:
+            wanted.update([token] if isinstance(token, str) else token)
+        return [r for r in self.resources if r.resource_type in wanted]
+
+    def aws_resources(self) -> list[PolicyResource]:
+        """Every pulumi-aws resource of the stack (providers and components excluded)."""
+        return [r for r in self.resources if is_aws_resource(r.resource_type)]
+
+    def props(self, resource: PolicyResource) -> dict[str, Any]:
+        """The resource's properties as plain Python (unknowns kept as sentinels)."""
+        cached = self._props.get(resource.urn)
+        if cached is None:
+            cached = plain(resource.props)
+            self._props[resource.urn] = cached
+        return cached
+
+    def placement(self, resource: PolicyResource) -> Placement | None:
+        """The resource's account and region, or None while an input deciding it is unknown."""
+        found = self._placement(resource)
+        return found if isinstance(found, Placement) else None
+
+    def unplaced_reason(self, resource: PolicyResource) -> UnknownValueError:
+        """Why `placement(resource)` is None: the unknown input that decides it."""
+        found = self._placement(resource)
+        assert isinstance(found, UnknownValueError), "the resource has a placement"
+        return found
+
+    def _placement(self, resource: PolicyResource) -> Placement | UnknownValueError:
+        found = self._placements.get(resource.urn)
+        if found is None:
+            try:
+                found = placement_of(resource.props, resource.provider, self._default_region)
+            except UnknownValueError as err:
+                found = err
+            self._placements[resource.urn] = found
+        return found
+
+
+def _edges(resource: PolicyResource) -> Iterator[PolicyResource]:
+    yield from resource.dependencies
+    for deps in resource.property_dependencies.values():
+        yield from deps
+
+
+def depends_on(resource: PolicyResource, targets: Iterable[PolicyResource]) -> bool:
+    """True when `resource` reaches one of `targets` through dependencies or property
+    dependencies, transitively (the engine orders creation along exactly these edges)."""
+    wanted = {target.urn for target in targets}
+    if not wanted:
+        return False
+    seen = {resource.urn}
+    pending = list(_edges(resource))
+    while pending:
+        current = pending.pop()
+        if current.urn in wanted:
+            return True
+        if current.urn in seen:
+            continue
+        seen.add(current.urn)
+        pending.extend(_edges(current))
+    return False
+
+
+def sources_of(
+    resource: PolicyResource, prop: str, is_source: Callable[[PolicyResource], bool]
+) -> list[PolicyResource]:
+    """Resources that feed property `prop` of `resource`, following property
+    dependencies transitively and stopping at the first resource `is_source` accepts
+    (e.g. the bucket behind a delivery channel's `s3BucketName`)."""
+    found: dict[str, PolicyResource] = {}
+    seen: set[str] = set()
+    pending = list(resource.property_dependencies.get(prop, []))
+    while pending:
+        current = pending.pop()
+        if current.urn in seen:
+            continue
+        seen.add(current.urn)
+        if is_source(current):
+            found[current.urn] = current
+            continue
+        for deps in current.property_dependencies.values():
+            pending.extend(deps)
+    return list(found.values())
+
+
+def of_types(*types: str | Iterable[str]) -> Callable[[PolicyResource], bool]:
+    """A predicate for `sources_of`: the resource has one of these type tokens."""
+    wanted: set[str] = set()
+    for token in types:
+        wanted.update([token] if isinstance(token, str) else token)
+    return lambda resource: resource.resource_type in wanted
+
+
+def display_name(resource: PolicyResource, props: dict[str, Any], key: str = "name") -> str:
+    """A resource's cloud name when known (input `key`), else its Pulumi name."""
+    value = props.get(key)
+    if isinstance(value, str) and value and not is_unknown(value):
+        return value
+    return resource.name

@@ -1,0 +1,136 @@
+"""config-delivery-bucket-secure."""
+
+import json
+
+from policykit import PROD, UNKNOWN_BOOL, UNKNOWN_STRING, Stack, aws_provider
+
+from policies.rootguard_policies.delivery import (
+    config_delivery_bucket_secure,
+    denies_insecure_transport,
+)
+from policies.rootguard_policies.tokens import (
+    ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    BUCKET_POLICY,
+    BUCKET_PUBLIC_ACCESS_BLOCK,
+    DELIVERY_CHANNEL,
+)
+
+HOME = aws_provider(PROD, "us-east-1")
+BUCKET = "aws:s3/bucket:Bucket"
+ALL_BLOCKED = {
+    "blockPublicAcls": True,
+    "blockPublicPolicy": True,
+    "ignorePublicAcls": True,
+    "restrictPublicBuckets": True,
+}
+TLS_ONLY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::config-logs", "arn:aws:s3:::config-logs/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+)
+
+
+def _delivery(
+    *, block: dict | None = ALL_BLOCKED, policy: str | None = TLS_ONLY, preview: bool = False
+) -> Stack:
+    stack = Stack()
+    bucket = stack.add(BUCKET, "config-logs", {"bucket": "config-logs"}, provider=HOME)
+    name = UNKNOWN_STRING if preview else "config-logs"
+    if block is not None:
+        stack.add(
+            BUCKET_PUBLIC_ACCESS_BLOCK,
+            "config-logs-pab",
+            {"bucket": name, **block},
+            provider=HOME,
+            prop_deps={"bucket": [bucket]},
+        )
+    if policy is not None:
+        stack.add(
+            BUCKET_POLICY,
+            "config-logs-policy",
+            {"bucket": name, "policy": policy},
+            provider=HOME,
+            prop_deps={"bucket": [bucket]},
+        )
+    stack.add(
+        DELIVERY_CHANNEL,
+        "channel",
+        {"s3BucketName": name},
+        provider=HOME,
+        prop_deps={"s3BucketName": [bucket]},
+    )
+    return stack
+
+
+def test_config_delivery_bucket_secure_blocked_and_tls_only_passes() -> None:
+    assert not _delivery().check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_preview_follows_property_dependencies_passes() -> None:
+    assert not _delivery(preview=True).check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_no_public_access_block_fails() -> None:
+    reporter = _delivery(block=None).check(config_delivery_bucket_secure)
+    assert len(reporter.violations) == 1
+    assert reporter.messages[0].startswith(
+        "The AWS Config delivery bucket config-logs must have a public access block"
+    )
+
+
+def test_config_delivery_bucket_secure_one_flag_false_fails() -> None:
+    reporter = _delivery(block=dict(ALL_BLOCKED, restrictPublicBuckets=False)).check(
+        config_delivery_bucket_secure
+    )
+    assert len(reporter.violations) == 1
+
+
+def test_config_delivery_bucket_secure_account_public_access_block_passes() -> None:
+    stack = _delivery(block=None)
+    stack.add(ACCOUNT_PUBLIC_ACCESS_BLOCK, "account-pab", ALL_BLOCKED, provider=HOME)
+    assert not stack.check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_no_bucket_policy_fails() -> None:
+    reporter = _delivery(policy=None).check(config_delivery_bucket_secure)
+    assert len(reporter.violations) == 1
+    assert "aws:SecureTransport" in reporter.messages[0]
+
+
+def test_config_delivery_bucket_secure_policy_without_tls_deny_fails() -> None:
+    allow_only = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:PutObject"}]})
+    assert len(_delivery(policy=allow_only).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_bucket_not_written_by_channel_passes() -> None:
+    stack = Stack()
+    stack.add(BUCKET, "website", {"bucket": "website"}, provider=HOME)
+    assert not stack.check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_unknown_policy_raises_unknown() -> None:
+    reporter, err = _delivery(policy=UNKNOWN_STRING).check_preview(config_delivery_bucket_secure)
+    assert not reporter.violations
+    assert err.props == ["config-logs-policy", "policy"]
+
+
+def test_config_delivery_bucket_secure_unknown_flag_raises_unknown() -> None:
+    block = dict(ALL_BLOCKED, blockPublicAcls=UNKNOWN_BOOL)
+    reporter, _ = _delivery(block=block).check_preview(config_delivery_bucket_secure)
+    assert not reporter.violations
+
+
+def test_config_delivery_bucket_secure_deny_as_bool_and_list_passes() -> None:
+    statement = {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": [False]}}}
+    assert denies_insecure_transport({"Statement": statement})
+    assert not denies_insecure_transport("not json")
