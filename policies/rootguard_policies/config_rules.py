@@ -3,6 +3,8 @@ the organization conformance pack's delivery bucket."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -13,6 +15,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .placement import Placement
 from .stack import StackIndex, depends_on, display_name, of_types, sources_of
 from .tokens import (
     CONFIG_RULE,
@@ -75,13 +78,16 @@ def _check_order(
     stack declares one there."""
     if not prerequisites:
         return
-    unplaced = [p for p in prerequisites if stack.placement(p) is None]
+    by_place: dict[Placement | None, list[PolicyResource]] = defaultdict(list)
+    for prerequisite in prerequisites:
+        by_place[stack.placement(prerequisite)].append(prerequisite)
+    unplaced = by_place.get(None, [])
     for dependent in dependents:
         place = stack.placement(dependent)
         if place is None:
             undecided.note_error(stack.unplaced_reason(dependent), dependent.name)
             continue
-        same_place = [p for p in prerequisites if stack.placement(p) == place]
+        same_place = by_place.get(place, [])
         if same_place:
             if not depends_on(dependent, same_place):
                 report_violation(

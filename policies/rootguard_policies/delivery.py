@@ -24,6 +24,7 @@ from .tokens import (
 )
 from .values import Undecided, as_list, is_unknown
 
+S3_ARN_PREFIX = "arn:aws:s3:::"
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",
@@ -46,9 +47,11 @@ def config_delivery_bucket_secure_validator(
         for bucket in buckets:
             if _names_bucket(stack, name, bucket):
                 delivery[bucket.urn] = bucket
+    blocks = _Attachments(stack, BUCKET_PUBLIC_ACCESS_BLOCK, buckets)
+    policies = _Attachments(stack, BUCKET_POLICY, buckets)
     for bucket in delivery.values():
-        _check_public_access(stack, undecided, report_violation, bucket)
-        _check_tls_only(stack, undecided, report_violation, bucket)
+        _check_public_access(stack, undecided, report_violation, bucket, blocks.of(bucket))
+        _check_tls_only(stack, undecided, report_violation, bucket, policies.of(bucket))
     undecided.settle()
 
 
@@ -62,19 +65,30 @@ def _names_bucket(stack: StackIndex, value: Any, bucket: PolicyResource) -> bool
     """True when a known string (a bucket name or ARN) names `bucket`."""
     if not isinstance(value, str) or not value or is_unknown(value):
         return False
-    short = value.removeprefix("arn:aws:s3:::")
+    short = value.removeprefix(S3_ARN_PREFIX)
     names = _bucket_names(stack, bucket)
     return value in names or short in names
 
 
-def _attached(stack: StackIndex, token: str, bucket: PolicyResource) -> list[PolicyResource]:
-    """Resources of type `token` whose `bucket` input is `bucket` (by graph or by name)."""
-    return [
-        r
-        for r in stack.of_type(token)
-        if bucket in sources_of(r, "bucket", of_types(BUCKETS))
-        or _names_bucket(stack, stack.props(r).get("bucket"), bucket)
-    ]
+class _Attachments:
+    """Resources of one type (public access blocks, bucket policies) by the bucket their
+    `bucket` input names: through property dependencies, or by a known name."""
+
+    def __init__(self, stack: StackIndex, token: str, buckets: list[PolicyResource]) -> None:
+        by_name = {name: b.urn for b in buckets for name in _bucket_names(stack, b)}
+        self._by_bucket: dict[str, list[PolicyResource]] = {}
+        for resource in stack.of_type(token):
+            targets = {b.urn for b in sources_of(resource, "bucket", of_types(BUCKETS))}
+            name = stack.props(resource).get("bucket")
+            if isinstance(name, str) and not is_unknown(name):
+                named = by_name.get(name) or by_name.get(name.removeprefix(S3_ARN_PREFIX))
+                if named:
+                    targets.add(named)
+            for urn in targets:
+                self._by_bucket.setdefault(urn, []).append(resource)
+
+    def of(self, bucket: PolicyResource) -> list[PolicyResource]:
+        return list(self._by_bucket.get(bucket.urn, []))
 
 
 def _blocks_all(props: Mapping[str, Any]) -> bool | str:
@@ -91,8 +105,8 @@ def _check_public_access(
     undecided: Undecided,
     report_violation: ReportViolation,
     bucket: PolicyResource,
+    candidates: list[PolicyResource],
 ) -> None:
-    candidates = _attached(stack, BUCKET_PUBLIC_ACCESS_BLOCK, bucket)
     place = stack.placement(bucket)
     # An account-wide block in the bucket's account covers it as well.
     if place is not None:
@@ -122,8 +136,9 @@ def _check_tls_only(
     undecided: Undecided,
     report_violation: ReportViolation,
     bucket: PolicyResource,
+    bucket_policies: list[PolicyResource],
 ) -> None:
-    documents = [(p, stack.props(p).get("policy")) for p in _attached(stack, BUCKET_POLICY, bucket)]
+    documents = [(p, stack.props(p).get("policy")) for p in bucket_policies]
     inline = stack.props(bucket).get("policy")
     if inline is not None:
         documents.append((bucket, inline))

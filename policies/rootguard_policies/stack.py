@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from pulumi_policy import PolicyResource
+from pulumi_policy import PolicyProviderResource, PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from .placement import Placement, placement_of, stack_region
+from .placement import Placement, account_of, region_of, stack_region
 from .tokens import is_aws_resource
 from .values import is_unknown, plain
 
@@ -30,6 +30,7 @@ class StackIndex:
             self._by_type[resource.resource_type].append(resource)
         self._props: dict[str, dict[str, Any]] = {}
         self._placements: dict[str, Placement | UnknownValueError] = {}
+        self._accounts: dict[str, str | UnknownValueError] = {}
 
     def of_type(self, *types: str | Iterable[str]) -> list[PolicyResource]:
         """Resources of the given type tokens (strings or sets of them), in stack order."""
@@ -65,10 +66,26 @@ class StackIndex:
         found = self._placements.get(resource.urn)
         if found is None:
             try:
-                found = placement_of(resource.props, resource.provider, self._default_region)
+                account = self._account(resource.provider)
+                region = region_of(resource.props, resource.provider, self._default_region)
+                found = Placement(account, region)
             except UnknownValueError as err:
                 found = err
             self._placements[resource.urn] = found
+        return found
+
+    def _account(self, provider: PolicyProviderResource | None) -> str:
+        """`account_of(provider)`, decoded once per provider (many resources share one)."""
+        key = provider.urn if provider is not None else ""
+        found = self._accounts.get(key)
+        if found is None:
+            try:
+                found = account_of(provider)
+            except UnknownValueError as err:
+                found = err
+            self._accounts[key] = found
+        if isinstance(found, UnknownValueError):
+            raise found
         return found
 
 
