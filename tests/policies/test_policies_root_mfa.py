@@ -116,7 +116,7 @@ def test_root_mfa_rule_present_unknown_account_raises_unknown() -> None:
     assert err.props == ["recorder", "provider", "assumeRoles"]
 
 
-def test_root_mfa_rule_present_template_json_and_custom_owner() -> None:
+def test_root_mfa_rule_present_template_custom_owner_not_counted() -> None:
     body = (
         '{"Resources": {"R": {"Type": "AWS::Config::ConfigRule", "Properties": '
         '{"Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": "ROOT_ACCOUNT_MFA_ENABLED"}}}}}'
