@@ -33,11 +33,12 @@ class StackIndex:
         self._accounts: dict[str, str | UnknownValueError] = {}
 
     def of_type(self, *types: str | Iterable[str]) -> list[PolicyResource]:
-        """Resources of the given type tokens (strings or sets of them), in stack order."""
-        wanted: set[str] = set()
+        """Resources of the given type tokens (strings or sets of them), each type's in
+        stack order."""
+        wanted: list[str] = []
         for token in types:
-            wanted.update([token] if isinstance(token, str) else token)
-        return [r for r in self.resources if r.resource_type in wanted]
+            wanted.extend([token] if isinstance(token, str) else sorted(token))
+        return [r for token in dict.fromkeys(wanted) for r in self._by_type.get(token, [])]
 
     def aws_resources(self) -> list[PolicyResource]:
         """Every pulumi-aws resource of the stack (providers and components excluded)."""
