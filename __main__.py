@@ -1,0 +1,76 @@
+"""The rootguard stack program: validated config -> one provider per account -> baselines."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components import AccountBaseline, AccountBaselineArgs
+from rootguard.config import ConfigError, StackConfig, load_stack_config
+
+
+def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> AccountBaselineArgs:
+    """The AccountBaseline args of one account under this stack's config."""
+    args: AccountBaselineArgs = {
+        "account_id": account_id,
+        "home_region": config.home_region,
+        "regions": list(config.regions),
+        "recorder_mode": config.recorder.mode,
+        "global_resources_in_all_regions": config.recorder.global_resources_in_all_regions,
+        "recorder_name": config.recorder.recorder_name,
+        "delivery_channel_name": config.recorder.delivery_channel_name,
+        "alert_emails": list(config.alerts.emails),
+        "threshold_usd": config.alerts.threshold_usd,
+        "root_access_key_check": config.rules.root_access_key_check,
+        "hardware_mfa": config.rules.hardware_mfa,
+        "rule_frequency": config.rules.frequency,
+    }
+    return args
+
+
+def export_baseline(key: str, account_id: pulumi.Input[str], baseline: AccountBaseline) -> None:
+    pulumi.export(
+        key,
+        {
+            "accountId": account_id,
+            "recorders": baseline.recorder_names,
+            "deliveryBucket": baseline.bucket_name,
+            "rootRules": baseline.rule_names,
+            "anomalyMonitorArn": baseline.monitor_arn,
+            "anomalyTopicArn": baseline.topic_arn,
+        },
+    )
+
+
+def main() -> None:
+    try:
+        config = load_stack_config()
+    except ConfigError as err:
+        raise pulumi.RunError(str(err)) from err
+
+    if not config.accounts:
+        # No accounts listed: baseline the caller's own account with the default provider.
+        account_id = aws.get_caller_identity_output().account_id
+        args = baseline_args(config, account_id)
+        if config.alerts.cost_monitor_arn is not None:
+            args["cost_monitor_arn"] = config.alerts.cost_monitor_arn
+        export_baseline("self", account_id, AccountBaseline("self", args))
+        return
+
+    for account in config.accounts:
+        provider = aws.Provider(
+            f"{account.name}-provider",
+            region=config.home_region,
+            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=account.role_arn)],
+            allowed_account_ids=[account.id],
+        )
+        args = baseline_args(config, account.id)
+        if account.cost_monitor_arn is not None:
+            args["cost_monitor_arn"] = account.cost_monitor_arn
+        baseline = AccountBaseline(
+            account.name, args, opts=pulumi.ResourceOptions(provider=provider)
+        )
+        export_baseline(account.name, account.id, baseline)
+
+
+main()

@@ -1,0 +1,142 @@
+"""Everything rootguard deploys into one account, composed from the smaller components.
+
+Give it the account's provider (`opts=ResourceOptions(provider=...)`): every child inherits
+it, and per-region children set their own `region`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+from typing_extensions import NotRequired, TypedDict
+
+from .config_recorder import ConfigRecorder
+from .cost_anomaly import CostAnomalyAlerts, CostAnomalyAlertsArgs
+from .root_mfa_rules import DEFAULT_FREQUENCY, RootMfaRules, RootMfaRulesArgs
+
+TYPE = "rootguard:account_baseline:AccountBaseline"
+
+
+class AccountBaselineArgs(TypedDict):
+    account_id: pulumi.Input[str]
+    """The 12-digit id of the account being baselined."""
+    home_region: str
+    """Region of the account-wide resources (bucket, rules, topic); one of `regions`."""
+    regions: Sequence[str]
+    """Regions where AWS Config records."""
+    recorder_mode: NotRequired[str]
+    """`create` (default), `adopt` or `skip`; see ConfigRecorder."""
+    global_resources_in_all_regions: NotRequired[bool]
+    """Record global resource types in every region, not only the home region."""
+    recorder_name: NotRequired[str]
+    """Name of the configuration recorder (default "default")."""
+    delivery_channel_name: NotRequired[str]
+    """Name of the delivery channel (default "default")."""
+    alert_emails: NotRequired[Sequence[str]]
+    """Receivers of the DAILY cost anomaly digest (at most 10)."""
+    threshold_usd: NotRequired[float]
+    """Cost anomaly total-impact threshold in US dollars (default 100)."""
+    cost_monitor_arn: NotRequired[str]
+    """An existing AWS-services anomaly monitor of this account; none is created then."""
+    root_access_key_check: NotRequired[bool]
+    """Deploy IAM_ROOT_ACCESS_KEY_CHECK (default true)."""
+    hardware_mfa: NotRequired[bool]
+    """Deploy ROOT_ACCOUNT_HARDWARE_MFA_ENABLED (default false)."""
+    rule_frequency: NotRequired[str]
+    """Maximum execution frequency of the root rules (default TwentyFour_Hours)."""
+
+
+class AccountBaseline(pulumi.ComponentResource):
+    """Config recording, root-MFA rules and cost anomaly alerts for one account."""
+
+    recording: ConfigRecorder
+    """The account's AWS Config recording (bucket, role, recorders, channels, statuses)."""
+    root_rules: RootMfaRules
+    """The AWS-managed root-account rules."""
+    cost_alerts: CostAnomalyAlerts
+    """The cost anomaly monitor, subscriptions and SNS topic."""
+    rule_depends_on: list[pulumi.Resource]
+    """What any Config rule of this account must depend on: the home-region recorder
+    (empty when recorder_mode is `skip`: someone else's recorder already exists)."""
+    recorder_names: pulumi.Output[dict[str, str]]
+    """Recorder name per region (empty in `skip`)."""
+    bucket_name: pulumi.Output[str] | None
+    """Delivery bucket name (None in `skip`)."""
+    rule_names: pulumi.Output[list[str]]
+    """Names of the root rules in AWS Config."""
+    monitor_arn: pulumi.Output[str]
+    """ARN of the anomaly monitor."""
+    topic_arn: pulumi.Output[str]
+    """ARN of the SNS topic with IMMEDIATE anomaly alerts."""
+
+    def __init__(
+        self,
+        name: str,
+        args: AccountBaselineArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        home_region = args["home_region"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.recording = ConfigRecorder(
+            f"{name}-config",
+            {
+                "account_id": args["account_id"],
+                "home_region": home_region,
+                "regions": args["regions"],
+                "mode": args.get("recorder_mode", "create"),
+                "global_resources_in_all_regions": args.get(
+                    "global_resources_in_all_regions", False
+                ),
+                "recorder_name": args.get("recorder_name", "default"),
+                "delivery_channel_name": args.get("delivery_channel_name", "default"),
+            },
+            opts=child,
+        )
+        home_recorder = self.recording.home_recorder
+        self.rule_depends_on = [home_recorder] if home_recorder is not None else []
+
+        rules_args: RootMfaRulesArgs = {
+            "home_region": home_region,
+            "root_access_key_check": args.get("root_access_key_check", True),
+            "hardware_mfa": args.get("hardware_mfa", False),
+            "maximum_execution_frequency": args.get("rule_frequency", DEFAULT_FREQUENCY),
+        }
+        if home_recorder is not None:
+            rules_args["recorder"] = home_recorder
+        self.root_rules = RootMfaRules(f"{name}-root-rules", rules_args, opts=child)
+
+        alerts_args: CostAnomalyAlertsArgs = {
+            "account_id": args["account_id"],
+            "home_region": home_region,
+            "threshold_usd": args.get("threshold_usd", 100.0),
+            "emails": list(args.get("alert_emails", [])),
+        }
+        monitor_arn = args.get("cost_monitor_arn")
+        if monitor_arn is not None:
+            alerts_args["monitor_arn"] = monitor_arn
+        self.cost_alerts = CostAnomalyAlerts(f"{name}-cost-alerts", alerts_args, opts=child)
+
+        # Extension point: further per-account components are created here as children
+        # (opts=pulumi.ResourceOptions(parent=self)) so they inherit the account's provider:
+        # Config rules (e.g. a custom-Lambda root rule) in home_region with
+        # depends_on=self.rule_depends_on; anything that watches root sign-ins in
+        # region="us-east-1", where AWS records them.
+
+        names = {region: recorder.name for region, recorder in self.recording.recorders.items()}
+        self.recorder_names = pulumi.Output.all(**names) if names else pulumi.Output.from_input({})
+        self.bucket_name = self.recording.bucket_name
+        self.rule_names = self.root_rules.rule_names
+        self.monitor_arn = self.cost_alerts.monitor_arn
+        self.topic_arn = self.cost_alerts.topic_arn
+        self.register_outputs(
+            {
+                "recorder_names": self.recorder_names,
+                "bucket_name": self.bucket_name,
+                "rule_names": self.rule_names,
+                "monitor_arn": self.monitor_arn,
+                "topic_arn": self.topic_arn,
+            }
+        )

@@ -1,0 +1,522 @@
+"""The stack config of the `rootguard:` namespace, validated before any resource exists.
+
+`load_stack_config()` reads every `rootguard:*` key (plus `aws:region`, the default home
+region), validates it with pydantic and returns a frozen `StackConfig`. Any malformed
+value raises `ConfigError` whose message is ONE line naming the key in config syntax,
+the bad value and what is expected, e.g.::
+
+    rootguard:accounts[1].id: '12345' is not valid; expected a 12-digit AWS account id
+    as a quoted string
+
+Unknown keys anywhere in the namespace are errors: a typo must not silently drop a
+setting. Region names and the rule frequencies come from botocore's own data, so they
+follow AWS without a hand-kept list.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import types
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import botocore.session
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    GetCoreSchemaHandler,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError, core_schema
+
+from rootguard.errors import UsageError
+
+NAMESPACE = "rootguard"
+PARTITION = "aws"
+"""Only the commercial partition: provider role ARNs and policies are written `arn:aws:`."""
+
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+DEFAULT_FREQUENCY = "TwentyFour_Hours"
+MAX_ALERT_EMAILS = 10
+"""AWS Cost Anomaly Detection takes at most 10 email subscribers per subscription."""
+
+_VALUE_REPR_LIMIT = 120
+_ERROR_TYPE = "rootguard"
+_ERROR_AT_TYPE = "rootguard_at"
+
+
+class ConfigError(UsageError):
+    """A malformed `rootguard:` config value; str() is one line: key, value, expectation."""
+
+    def __init__(self, key: str, value_text: str, expected: str) -> None:
+        self.key = key
+        self.value_text = value_text
+        self.expected = expected
+        super().__init__(f"{key}: {value_text}; expected {expected}")
+
+
+# --------------------------------------------------------------------------- AWS data
+
+
+@functools.cache
+def aws_regions() -> tuple[str, ...]:
+    """Regions where AWS Config exists in the commercial partition (botocore's endpoint data)."""
+    session = botocore.session.get_session()
+    return tuple(session.get_available_regions("config", partition_name=PARTITION))
+
+
+@functools.cache
+def execution_frequencies() -> tuple[str, ...]:
+    """`MaximumExecutionFrequency` values AWS Config accepts (botocore's service model)."""
+    model = botocore.session.get_session().get_service_model("config")
+    return tuple(model.shape_for("MaximumExecutionFrequency").enum)
+
+
+# ------------------------------------------------------------------ field expectations
+
+
+class Expect:
+    """Annotated marker: the expectation a field states when its value is rejected.
+
+    Wraps the field's validation so that any error at this field (not deeper) becomes
+    one `rootguard` error carrying the expectation; errors of nested fields keep their
+    own location and wording.
+    """
+
+    def __init__(self, expected: str, *, when_int: str | None = None) -> None:
+        self.expected = expected
+        self.when_int = when_int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_wrap_validator_function(self._validate, handler(source))
+
+    def _validate(self, value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as err:
+            if any(error["loc"] for error in err.errors()):
+                raise
+            expected = self.expected
+            if self.when_int is not None and isinstance(value, int) and not isinstance(value, bool):
+                expected = self.when_int
+            raise PydanticCustomError(_ERROR_TYPE, "{expected}", {"expected": expected}) from None
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    return "one of " + ", ".join(values)
+
+
+def _in_aws_regions(value: str) -> str:
+    if value not in aws_regions():
+        raise ValueError("unknown region")
+    return value
+
+
+def _in_frequencies(value: str) -> str:
+    if value not in execution_frequencies():
+        raise ValueError("unknown frequency")
+    return value
+
+
+def _positive_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a bool is not a number")
+    return value
+
+
+AccountId = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[0-9]{12}$"),
+    Expect(
+        "a 12-digit AWS account id as a quoted string",
+        when_int=(
+            'a 12-digit AWS account id as a quoted string (quote it: id: "012345678901"; '
+            "YAML reads an unquoted id as a number and drops leading zeros)"
+        ),
+    ),
+]
+AccountName = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"),
+    Expect("a name of 1-63 letters, digits, '_', '.' or '-' starting with a letter or digit"),
+]
+RoleName = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$"),
+    Expect("an IAM role name (1-64 of letters, digits and +=,.@_-)"),
+]
+MonitorArn = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^arn:aws:ce::[0-9]{12}:anomalymonitor/[0-9A-Za-z-]{1,64}$"),
+    Expect("a Cost Anomaly Detection monitor ARN (arn:aws:ce::<account id>:anomalymonitor/<id>)"),
+]
+
+
+Region = Annotated[
+    StrictStr,
+    AfterValidator(_in_aws_regions),
+    Expect("an AWS region name such as us-east-1 (one botocore lists for AWS Config)"),
+]
+Email = Annotated[EmailStr, Expect("a valid email address")]
+ConfigName = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,256}$"),
+    Expect("an AWS Config name of 1-256 letters, digits, '_', '.' or '-'"),
+]
+
+
+Frequency = Annotated[
+    StrictStr,
+    AfterValidator(_in_frequencies),
+    Expect(_one_of(execution_frequencies())),
+]
+
+
+# ------------------------------------------------------------------------------ models
+
+
+class _Model(BaseModel):
+    """Config keys are camelCase (as in the YAML); attributes are snake_case."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        extra="forbid",
+        frozen=True,
+        validate_default=False,
+    )
+
+
+class AccountConfig(_Model):
+    """One entry of `rootguard:accounts`: an account this stack baselines."""
+
+    id: AccountId
+    name: AccountName
+    """Label used in resource names and stack outputs; defaults to the id."""
+    role_name: RoleName = DEFAULT_ROLE_NAME
+    """Role the caller assumes in the account."""
+    cost_monitor_arn: MonitorArn | None = None
+    """Existing AWS-services anomaly monitor to subscribe to instead of creating one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("id"), str):
+            return {**data, "name": data["id"]}
+        return data
+
+    @model_validator(mode="after")
+    def _monitor_in_this_account(self) -> AccountConfig:
+        if self.cost_monitor_arn is not None:
+            arn_account = self.cost_monitor_arn.split(":")[4]
+            if arn_account != self.id:
+                raise _error_at(
+                    "costMonitorArn",
+                    self.cost_monitor_arn,
+                    f"a monitor ARN of this account ({self.id}), not of {arn_account}",
+                )
+        return self
+
+    @property
+    def role_arn(self) -> str:
+        return f"arn:{PARTITION}:iam::{self.id}:role/{self.role_name}"
+
+
+class AlertsConfig(_Model):
+    """`rootguard:alerts`: Cost Anomaly Detection alerts."""
+
+    emails: Annotated[
+        list[Email],
+        Field(max_length=MAX_ALERT_EMAILS),
+        Expect(f"a list of at most {MAX_ALERT_EMAILS} email addresses"),
+    ] = []
+    """Receivers of the DAILY anomaly digest; none means no email subscription."""
+    threshold_usd: Annotated[
+        float,
+        Field(gt=0, allow_inf_nan=False),
+        BeforeValidator(_positive_number),
+        Expect("a number of US dollars greater than 0"),
+    ] = 100.0
+    """Anomalies with a total impact of at least this many dollars are reported."""
+    cost_monitor_arn: MonitorArn | None = None
+    """Existing monitor of the caller's own account (only without rootguard:accounts)."""
+
+
+class RecorderConfig(_Model):
+    """`rootguard:recorder`: how AWS Config recording is set up in each account."""
+
+    mode: Annotated[
+        Literal["create", "adopt", "skip"],
+        Expect("one of create, adopt, skip"),
+    ] = "create"
+    global_resources_in_all_regions: Annotated[StrictBool, Expect("true or false")] = False
+    recorder_name: ConfigName = "default"
+    delivery_channel_name: ConfigName = "default"
+
+
+class RulesConfig(_Model):
+    """`rootguard:rules`: the AWS-managed root-account Config rules."""
+
+    hardware_mfa: Annotated[StrictBool, Expect("true or false")] = False
+    root_access_key_check: Annotated[StrictBool, Expect("true or false")] = True
+    frequency: Frequency = DEFAULT_FREQUENCY
+
+
+class StackConfig(_Model):
+    """The whole validated `rootguard:` namespace."""
+
+    home_region: Region
+    regions: Annotated[
+        list[Region],
+        Field(min_length=1),
+        Expect("a non-empty list of AWS region names"),
+    ]
+    accounts: Annotated[
+        list[AccountConfig],
+        Field(min_length=1),
+        Expect(
+            "a non-empty list of accounts (omit rootguard:accounts to baseline the "
+            "caller's own account)"
+        ),
+    ] = []
+    alerts: AlertsConfig = AlertsConfig()
+    recorder: RecorderConfig = RecorderConfig()
+    rules: RulesConfig = RulesConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _region_defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        aws_region = (info.context or {}).get("aws_region")
+        if "homeRegion" not in data and aws_region is not None:
+            data["homeRegion"] = aws_region
+        if "regions" not in data and isinstance(data.get("homeRegion"), str):
+            data["regions"] = [data["homeRegion"]]
+        return data
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> StackConfig:
+        seen_regions: dict[str, int] = {}
+        for index, region in enumerate(self.regions):
+            if region in seen_regions:
+                raise _error_at(
+                    f"regions[{index}]",
+                    region,
+                    f"each region once (regions[{seen_regions[region]}] is {region} too)",
+                )
+            seen_regions[region] = index
+        if self.home_region not in self.regions:
+            raise _error_at(
+                "homeRegion",
+                self.home_region,
+                f"one of rootguard:regions ({', '.join(self.regions)})",
+            )
+        for field in ("id", "name"):
+            seen: dict[str, int] = {}
+            for index, account in enumerate(self.accounts):
+                value = getattr(account, field)
+                if value in seen:
+                    raise _error_at(
+                        f"accounts[{index}].{field}",
+                        value,
+                        f"a unique account {field} (accounts[{seen[value]}] has it too)",
+                    )
+                seen[value] = index
+        if self.accounts and self.alerts.cost_monitor_arn is not None:
+            raise _error_at(
+                "alerts.costMonitorArn",
+                self.alerts.cost_monitor_arn,
+                "costMonitorArn on each entry of rootguard:accounts instead "
+                "(alerts.costMonitorArn is for the caller's own account only)",
+            )
+        return self
+
+
+def _error_at(path: str, value: Any, expected: str) -> PydanticCustomError:
+    """An error of a cross-field check, placed at `path` relative to the validated model."""
+    return PydanticCustomError(
+        _ERROR_AT_TYPE, "{expected}", {"path": path, "value": value, "expected": expected}
+    )
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+def load_stack_config(
+    raw: Mapping[str, Any] | None = None, *, aws_region: str | None = None
+) -> StackConfig:
+    """Validate the `rootguard:` namespace; raise `ConfigError` (one line) when malformed.
+
+    `raw` maps the namespace's keys without prefix ("accounts", "regions", ...) to decoded
+    values; JSON strings of lists/objects are decoded too, as the Pulumi runtime passes
+    structured values that way. When `raw` is None, every `rootguard:*` key and
+    `aws:region` are read from the Pulumi runtime config. `aws_region` is the default
+    home region.
+    """
+    if raw is None:
+        raw, runtime_region = _runtime_config()
+        aws_region = aws_region if aws_region is not None else runtime_region
+    data = {key: _decode(value) for key, value in raw.items()}
+    try:
+        return StackConfig.model_validate(data, context={"aws_region": aws_region})
+    except ValidationError as err:
+        raise _to_config_error(err, data, aws_region) from None
+
+
+def _runtime_config() -> tuple[dict[str, Any], str | None]:
+    from pulumi.runtime import config as runtime_config
+
+    merged: dict[str, Any] = {}
+    merged.update(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    raw: dict[str, Any] = {}
+    for full_key, value in merged.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != NAMESPACE or not key:
+            continue
+        # Older engines send "<namespace>:config:<key>".
+        key = key.removeprefix("config:")
+        raw[key] = value
+    region = runtime_config.get_config("aws:region")
+    return raw, region if isinstance(region, str) else None
+
+
+def _decode(value: Any) -> Any:
+    """Structured config values arrive as JSON strings; scalars stay as given."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(decoded, (list, dict)):
+            return decoded
+    return value
+
+
+# ------------------------------------------------------------------- one-line errors
+
+
+def _to_config_error(
+    err: ValidationError, data: Mapping[str, Any], aws_region: str | None
+) -> ConfigError:
+    error = err.errors(include_url=False)[0]
+    loc: list[str | int] = [part for part in error["loc"] if isinstance(part, (str, int))]
+    ctx = error.get("ctx") or {}
+    kind = error["type"]
+    value: Any = error.get("input")
+    if kind == _ERROR_AT_TYPE:
+        loc = loc + _parse_path(ctx["path"])
+        value = ctx["value"]
+    key = f"{NAMESPACE}:{_format_loc(loc)}" if loc else NAMESPACE
+
+    if kind == "missing":
+        expected = _expected_at(loc) or "a value"
+        if loc == ["homeRegion"] and aws_region is None:
+            expected += " (it defaults to aws:region, which is not set either)"
+        return ConfigError(key, "missing", expected)
+    if kind == "extra_forbidden":
+        allowed = sorted(_keys_at(loc[:-1]))
+        return ConfigError(key, f"{_show(value)} is not a known key", _one_of(tuple(allowed)))
+    if kind in (_ERROR_TYPE, _ERROR_AT_TYPE):
+        expected = str(ctx["expected"])
+    else:
+        expected = _expected_at(loc) or str(error["msg"]).lower()
+    return ConfigError(key, f"{_show(value)} is not valid", expected)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _VALUE_REPR_LIMIT:
+        text = text[: _VALUE_REPR_LIMIT - 3] + "..."
+    return text
+
+
+def _format_loc(loc: list[str | int]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _parse_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for dotted in path.split("."):
+        name, *indexes = dotted.replace("]", "").split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(index) for index in indexes)
+    return parts
+
+
+def _strip(annotation: Any) -> tuple[Any, str | None]:
+    """Unwrap Annotated/Optional; return the bare type and its Expect text, if any."""
+    expected = None
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            args = get_args(annotation)
+            for meta in args[1:]:
+                if isinstance(meta, Expect):
+                    expected = meta.expected
+            annotation = args[0]
+        elif origin in (Union, types.UnionType):
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            annotation = members[0]
+        else:
+            return annotation, expected
+
+
+def _step(typ: Any, part: str | int) -> tuple[Any, str | None]:
+    if isinstance(part, int):
+        if get_origin(typ) is list:
+            return _strip(get_args(typ)[0])
+        return None, None
+    if isinstance(typ, type) and issubclass(typ, BaseModel):
+        for field in typ.model_fields.values():
+            if field.alias == part:
+                bare, expected = _strip(field.annotation)
+                for meta in field.metadata:
+                    if isinstance(meta, Expect):
+                        expected = meta.expected
+                return bare, expected
+    return None, None
+
+
+def _expected_at(loc: list[str | int]) -> str | None:
+    typ: Any = StackConfig
+    expected: str | None = None
+    for part in loc:
+        typ, expected = _step(typ, part)
+    if expected is None and isinstance(typ, type) and issubclass(typ, BaseModel):
+        expected = "a mapping with keys " + ", ".join(sorted(_model_keys(typ)))
+    return expected
+
+
+def _keys_at(loc: list[str | int]) -> list[str]:
+    typ: Any = StackConfig
+    for part in loc:
+        typ, _ = _step(typ, part)
+    if isinstance(typ, type) and issubclass(typ, BaseModel):
+        return _model_keys(typ)
+    return []
+
+
+def _model_keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
