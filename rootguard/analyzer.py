@@ -438,18 +438,22 @@ class RequestBuilder:
 
     def __init__(self, resources: Sequence[ResourceLike]) -> None:
         self._by_urn = {r.urn: r for r in resources}
+        self._providers: dict[str, Any] = {}  # many resources share one provider
 
     def provider(self, resource: ResourceLike) -> Any:
+        """The resource's provider: {type, properties = its inputs, urn, name}."""
         if not resource.provider:
             return None
         urn, _ = split_provider_reference(resource.provider)
-        prov = self._by_urn.get(urn)
-        return analyzer_pb2.AnalyzerProviderResource(
-            type=prov.type if prov is not None else urn_type(urn),
-            properties=to_struct(prov.inputs if prov is not None else {}),
-            urn=urn,
-            name=urn_name(urn),
-        )
+        if urn not in self._providers:
+            prov = self._by_urn.get(urn)  # a default provider may be absent from a plan
+            self._providers[urn] = analyzer_pb2.AnalyzerProviderResource(
+                type=prov.type if prov is not None else urn_type(urn),
+                properties=to_struct(prov.inputs if prov is not None else {}),
+                urn=urn,
+                name=urn_name(urn),
+            )
+        return self._providers[urn]
 
     @staticmethod
     def options(resource: ResourceLike, *, with_parent: bool) -> Any:
@@ -649,10 +653,27 @@ class PackProcess:
         return buffer.split(b"\n", 1)[0].decode(errors="replace")
 
     def _failure(self, what: str) -> UsageError:
+        """Stop the pack and explain, with the last line it wrote to stderr."""
+        self._terminate()
+        self._collect_stderr()
         self.stop()
-        detail = next((line for line in reversed(self._stderr) if line.strip()), "")
-        tail = f": {detail.strip()}" if detail else ""
-        return UsageError(f"policy pack {self.project.path} {what}{tail}")
+        tail = self.stderr_tail()
+        return UsageError(f"policy pack {self.project.path} {what}{': ' + tail if tail else ''}")
+
+    def _collect_stderr(self, wait_s: float = 1.0) -> None:
+        """After the pack ended: read what is left of its stderr (bounded wait)."""
+        assert self._proc is not None and self._proc.stderr is not None
+        fd = self._proc.stderr.fileno()
+        pending = b""
+        deadline = time.monotonic() + wait_s
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while time.monotonic() < deadline and selector.select(0.05):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                pending += chunk
+        self._stderr.extend(pending.decode(errors="replace").splitlines())
 
     def stderr_tail(self) -> str:
         return next((line.strip() for line in reversed(self._stderr) if line.strip()), "")
@@ -670,13 +691,7 @@ class PackProcess:
         proc = self._proc
         if proc is None:
             return
-        if proc.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                proc.wait(STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
-                proc.wait()
+        self._terminate()
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
@@ -685,6 +700,18 @@ class PackProcess:
             thread.join(timeout=1)
         with _LIVE_LOCK:
             _LIVE.discard(self)
+
+    def _terminate(self) -> None:
+        """SIGTERM the pack (its process group on POSIX), SIGKILL after a grace period."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        self._signal(signal.SIGTERM)
+        try:
+            proc.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
+            proc.wait()
 
     def _signal(self, signum: int) -> None:
         assert self._proc is not None

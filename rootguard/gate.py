@@ -322,30 +322,38 @@ def _artifact_uri(path: Path) -> str:
 def print_table(result: GateResult) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     packs = ", ".join(f"{p.name}@{p.version}" if p.version else p.name for p in result.packs)
     if not result.violations:
         console.print(
-            f"No policy violations: {result.resources} resources checked by "
-            f"{result.policies} policies ({packs})."
+            Text(
+                f"No policy violations: {result.resources} resources checked by "
+                f"{result.policies} policies ({packs})."
+            )
         )
         return
-    table = Table(title=f"Policy violations ({packs})", show_lines=True)
+    table = Table(title=Text(f"Policy violations ({packs})"), show_lines=True)
     table.add_column("Level", no_wrap=True)
     table.add_column("Policy", no_wrap=True)
     table.add_column("Resource", overflow="fold")
     table.add_column("Message")
     for v in result.violations:
         style = "bold red" if v.level == "mandatory" else "yellow"
-        table.add_row(f"[{style}]{v.level}[/]", v.policy, _short_urn(v.urn), v.message)
+        # Text, not markup: messages may hold brackets
+        table.add_row(
+            Text(v.level, style=style), Text(v.policy), Text(_short_urn(v.urn)), Text(v.message)
+        )
     console.print(table)
     mandatory = len(result.mandatory)
     advisory = len(result.violations) - mandatory
     verdict = "the gate fails" if mandatory else "the gate passes"
     console.print(
-        f"{mandatory} mandatory, {advisory} advisory violation(s) over {result.resources} "
-        f"resources and {result.policies} policies: {verdict}."
+        Text(
+            f"{mandatory} mandatory, {advisory} advisory violation(s) over {result.resources} "
+            f"resources and {result.policies} policies: {verdict}."
+        )
     )
 
 

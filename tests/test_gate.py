@@ -38,7 +38,7 @@ from gate_support import (
 )
 
 from rootguard import analyzer, gate
-from rootguard.analyzer import ENGINE_ADDRESS
+from rootguard.analyzer import ENGINE_ADDRESS, Violation
 from rootguard.cli import main
 from rootguard.errors import UsageError
 from rootguard.gate import GateResult, run_gate
@@ -600,3 +600,21 @@ def test_gate_sigkill_still_stops_the_pack(tmp_path: Path) -> None:
     child.kill()
     child.communicate(timeout=20)
     assert process_gone(pid, wait_s=10)
+
+
+def test_print_table_shows_brackets_in_messages_literally(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = GateResult(
+        violations=[
+            Violation(
+                "p", "q", ROOT, "The [bold]rule[/bold] must depend on [recorder].", "advisory"
+            )
+        ],
+        resources=1,
+        packs=[],
+    )
+    gate.print_table(result)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "[bold]rule[/bold]" in out
+    assert "0 mandatory, 1 advisory violation(s)" in out
