@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
+from pulumi.runtime.proto import analyzer_pb2
 
 from rootguard.analyzer import (
+    AnalyzerSession,
     PackConfig,
     PackSet,
     PolicyPackProject,
@@ -157,26 +159,22 @@ def run_gate(
         root = _root_stack_urn(plan)
         for session in packset:
             violations.extend(session.analyze_stack(stack_request, urns, root))
-        summaries = [
-            PackSummary(
-                name=session.name,
-                version=session.version,
-                path=session.project.path,
-                policies=tuple(
-                    PolicySummary(
-                        p.name,
-                        p.description,
-                        session.config[p.name].level or p.level,
-                        p.kind,
-                    )
-                    for p in session.info.policies
-                )
-                if session.info
-                else (),
-            )
-            for session in packset
-        ]
+        summaries = [_summary(session) for session in packset]
     return GateResult(violations, len(plan.resources), summaries, remediations)
+
+
+def _summary(session: AnalyzerSession) -> PackSummary:
+    """A pack with each policy's level after `--policy-pack-config`."""
+    policies = session.info.policies if session.info else ()
+    return PackSummary(
+        name=session.name,
+        version=session.version,
+        path=session.project.path,
+        policies=tuple(
+            PolicySummary(p.name, p.description, session.config[p.name].level or p.level, p.kind)
+            for p in policies
+        ),
+    )
 
 
 def _pair_configs(
@@ -202,8 +200,6 @@ def _analyze_stack_request(
     resources: Sequence[ResourceLike],
     remediated: Mapping[str, Mapping[str, Any]],
 ) -> Any:
-    from pulumi.runtime.proto import analyzer_pb2
-
     return analyzer_pb2.AnalyzeStackRequest(
         resources=[builder.stack_resource(r, remediated.get(r.urn, r.outputs)) for r in resources]
     )

@@ -403,13 +403,19 @@ def test_gate_pack_that_dies_at_start_is_one_line(record: Path) -> None:
     assert "\n" not in str(err.value)
 
 
-def test_gate_pack_without_port_times_out_and_is_stopped(
-    record: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gate_pack_without_port_times_out_and_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    pids: list[int] = []
+    spawn = analyzer.PackProcess.spawn
+
+    def spawn_and_note(self: analyzer.PackProcess) -> None:
+        spawn(self)
+        pids.append(self.pid)
+
+    monkeypatch.setattr(analyzer.PackProcess, "spawn", spawn_and_note)
     monkeypatch.setattr(analyzer, "STARTUP_TIMEOUT_S", 1.0)
     with pytest.raises(UsageError, match="printed no port within 1 s"):
         run_gate(make_plan(), [PACKS / "silent"])
-    [pid] = pack_pids(record)
+    [pid] = pids
     assert process_gone(pid)
 
 
