@@ -1,0 +1,361 @@
+"""`rootguard gate`: plan a Pulumi program offline, then run policy packs on it like the engine.
+
+    rootguard gate [PROJECT_DIR] --stack NAME [--policy-pack DIR]...
+                   [--policy-pack-config FILE]... [--json] [--preview] [--sarif FILE]
+
+The plan comes from `rootguard.engine.run_program` (no Pulumi CLI, no cloud); each pack
+runs as its own process, driven by `rootguard.analyzer` with the engine's call order.
+Exit 1 when any mandatory violation is reported, 0 otherwise, 2 on bad input.
+
+The seam for other code and tests is `run_gate(plan, packs, config) -> GateResult`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from pulumi.runtime.proto import analyzer_pb2
+
+from rootguard.analyzer import (
+    AnalyzerSession,
+    PackConfig,
+    PackSet,
+    PolicyPackProject,
+    Remediation,
+    RequestBuilder,
+    ResourceLike,
+    StackInfo,
+    Violation,
+    load_pack_config,
+)
+from rootguard.errors import UsageError
+
+__all__ = [
+    "GateResult",
+    "PackSummary",
+    "PlanLike",
+    "PolicySummary",
+    "Violation",
+    "add_arguments",
+    "default_policy_pack",
+    "run",
+    "run_gate",
+]
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class PlanLike(Protocol):
+    """What the gate reads from `rootguard.engine.Plan`."""
+
+    @property
+    def project(self) -> str: ...
+    @property
+    def stack(self) -> str: ...
+    @property
+    def preview(self) -> bool: ...
+    @property
+    def config(self) -> Mapping[str, str]: ...
+    @property
+    def resources(self) -> Sequence[ResourceLike]: ...
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    name: str
+    description: str
+    level: str  # after --policy-pack-config: advisory | mandatory | remediate | disabled
+    kind: str  # resource | stack
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    name: str
+    version: str
+    path: Path
+    policies: tuple[PolicySummary, ...]
+
+
+@dataclass
+class GateResult:
+    """What the packs reported about a plan."""
+
+    violations: list[Violation]
+    resources: int
+    packs: list[PackSummary]
+    remediations: list[Remediation] = field(default_factory=list)
+
+    @property
+    def policies(self) -> int:
+        """Policies that ran: every policy of every pack not configured `disabled`."""
+        return sum(p.level != "disabled" for pack in self.packs for p in pack.policies)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level == "mandatory"]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_VIOLATIONS if self.mandatory else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` contract: {"violations": [...], "resources": N, "policies": N}."""
+        return {
+            "violations": [v.to_json() for v in self.violations],
+            "resources": self.resources,
+            "policies": self.policies,
+        }
+
+
+def run_gate(
+    plan: PlanLike,
+    packs: Sequence[str | Path],
+    config: Sequence[str | Path | PackConfig | None] | None = None,
+) -> GateResult:
+    """Run each pack over `plan` the way `pulumi preview --policy-pack` does.
+
+    `config` pairs with `packs` by position, like the CLI's repeated
+    `--policy-pack-config` flags: a file path, an already parsed `PackConfig`, or None.
+    Bad packs or config raise `UsageError` (one line); pack processes are always stopped.
+    """
+    projects = [PolicyPackProject.load(p) for p in packs]
+    configs = _pair_configs(len(projects), config)
+    stack = StackInfo(plan.project, plan.stack, plan.preview, dict(plan.config))
+    builder = RequestBuilder(plan.resources)
+    urns = {r.urn for r in plan.resources}
+    violations: list[Violation] = []
+    remediations: list[Remediation] = []
+    outputs: dict[str, Mapping[str, Any]] = {}
+
+    with PackSet(projects, stack) as packset:
+        for session, pack_config in zip(packset, configs, strict=True):
+            session.configure(pack_config)
+        for resource in plan.resources:
+            request = builder.analyze(resource)
+            # Pass one: remediations (a pack answers only for policies at level `remediate`).
+            for session in (s for s in packset if s.remediates):
+                for remedy in session.remediate(request):
+                    remediations.append(remedy)
+                    if remedy.diagnostic:
+                        violations.append(_remediation_warning(remedy, session.version))
+                    elif remedy.properties is not None:
+                        request.properties.Clear()
+                        request.properties.update(dict(remedy.properties))
+                        outputs[resource.urn] = {**resource.outputs, **remedy.properties}
+            # Pass two: analysis of what the resource became.
+            for session in packset:
+                violations.extend(session.analyze(request))
+        stack_request = _analyze_stack_request(builder, plan.resources, outputs)
+        root = _root_stack_urn(plan)
+        for session in packset:
+            violations.extend(session.analyze_stack(stack_request, urns, root))
+        summaries = [_summary(session) for session in packset]
+    return GateResult(violations, len(plan.resources), summaries, remediations)
+
+
+def _summary(session: AnalyzerSession) -> PackSummary:
+    """A pack with each policy's level after `--policy-pack-config`."""
+    policies = session.info.policies if session.info else ()
+    return PackSummary(
+        name=session.name,
+        version=session.version,
+        path=session.project.path,
+        policies=tuple(
+            PolicySummary(p.name, p.description, session.config[p.name].level or p.level, p.kind)
+            for p in policies
+        ),
+    )
+
+
+def _pair_configs(
+    count: int, config: Sequence[str | Path | PackConfig | None] | None
+) -> list[PackConfig | None]:
+    given = list(config or [])
+    if given and len(given) != count:
+        raise UsageError(
+            f"--policy-pack-config given {len(given)} time(s) for {count} policy pack(s); "
+            "give one per --policy-pack, in the same order"
+        )
+    loaded: list[PackConfig | None] = []
+    for item in given or [None] * count:
+        if item is None or isinstance(item, PackConfig):
+            loaded.append(item)
+        else:
+            loaded.append(load_pack_config(item))
+    return loaded
+
+
+def _analyze_stack_request(
+    builder: RequestBuilder,
+    resources: Sequence[ResourceLike],
+    remediated: Mapping[str, Mapping[str, Any]],
+) -> Any:
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[builder.stack_resource(r, remediated.get(r.urn, r.outputs)) for r in resources]
+    )
+
+
+def _root_stack_urn(plan: PlanLike) -> str:
+    for resource in plan.resources:
+        if resource.type == ROOT_STACK_TYPE:
+            return resource.urn
+    name = f"{plan.project}-{plan.stack}"
+    return f"urn:pulumi:{plan.stack}::{plan.project}::{ROOT_STACK_TYPE}::{name}"
+
+
+def _remediation_warning(remedy: Remediation, version: str) -> Violation:
+    # The engine shows a remediation's diagnostic as an advisory policy violation.
+    return Violation(
+        policy_pack=remedy.policy_pack,
+        policy=remedy.policy,
+        urn=remedy.urn,
+        message=remedy.diagnostic,
+        level="advisory",
+        pack_version=version,
+    )
+
+
+# --- default pack ----------------------------------------------------------------------------
+def default_policy_pack() -> Path:
+    """This repository's `policies/` pack, next to the `rootguard` package."""
+    candidate = Path(__file__).resolve().parent.parent / "policies"
+    if not (candidate / "PulumiPolicy.yaml").is_file():
+        raise UsageError(
+            f"no default policy pack: {candidate} has no PulumiPolicy.yaml; pass --policy-pack DIR"
+        )
+    return candidate
+
+
+# --- command line ----------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "project_dir", nargs="?", default=".", metavar="PROJECT_DIR",
+        help="Pulumi program directory (default: .)",
+    )  # fmt: skip
+    parser.add_argument("--stack", required=True, metavar="NAME", help="stack name")
+    parser.add_argument(
+        "--policy-pack", action="append", dest="policy_packs", metavar="DIR",
+        help="policy pack directory; repeat for several (default: rootguard's policies/)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--policy-pack-config", action="append", dest="policy_pack_configs", metavar="FILE",
+        help="JSON config for the pack at the same position, as for `pulumi preview`",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--preview", action="store_true",
+        help="plan as a first preview: computed values are unknown",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sarif", metavar="FILE", help="also write the violations as SARIF 2.1.0 to FILE"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    project_dir = Path(args.project_dir)
+    packs = [Path(p) for p in args.policy_packs or []] or [default_policy_pack()]
+    # Check packs and config files before planning: bad input fails fast.
+    for pack in packs:
+        PolicyPackProject.load(pack)
+    configs = _pair_configs(len(packs), args.policy_pack_configs)
+
+    from rootguard.engine import run_program  # the plan helper's offline engine
+
+    plan = run_program(project_dir, args.stack, preview=args.preview)
+    result = run_gate(plan, packs, configs)
+
+    if args.sarif:
+        from rootguard.sarif import to_sarif
+
+        document = to_sarif(
+            result,
+            artifact_uri=_artifact_uri(program_entry(project_dir)),
+            automation_id=f"rootguard-gate/{plan.project}/{plan.stack}/",
+        )
+        try:
+            Path(args.sarif).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"--sarif {args.sarif}: cannot write: {err.strerror}") from err
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        print_table(result)
+    return result.exit_code
+
+
+def program_entry(project_dir: Path) -> Path:
+    """The file a Python Pulumi program starts in: Pulumi.yaml's `main`, else __main__.py."""
+    main: Any = None
+    try:
+        data = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+        main = data.get("main") if isinstance(data, dict) else None
+    except (OSError, yaml.YAMLError):
+        pass
+    entry = project_dir / str(main) if main else project_dir
+    if entry.is_dir() or entry.suffix != ".py":
+        return entry / "__main__.py"
+    return entry
+
+
+def _artifact_uri(path: Path) -> str:
+    """Relative to the working directory (the repository root in CI) when inside it."""
+    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    if relative.startswith(".."):
+        return path.resolve().as_uri()
+    return Path(relative).as_posix()
+
+
+def print_table(result: GateResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    packs = ", ".join(f"{p.name}@{p.version}" if p.version else p.name for p in result.packs)
+    if not result.violations:
+        console.print(
+            Text(
+                f"No policy violations: {result.resources} resources checked by "
+                f"{result.policies} policies ({packs})."
+            )
+        )
+        return
+    table = Table(title=Text(f"Policy violations ({packs})"), show_lines=True)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Policy", no_wrap=True)
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Message")
+    for v in result.violations:
+        style = "bold red" if v.level == "mandatory" else "yellow"
+        # Text, not markup: messages may hold brackets
+        table.add_row(
+            Text(v.level, style=style), Text(v.policy), Text(_short_urn(v.urn)), Text(v.message)
+        )
+    console.print(table)
+    mandatory = len(result.mandatory)
+    advisory = len(result.violations) - mandatory
+    verdict = "the gate fails" if mandatory else "the gate passes"
+    console.print(
+        Text(
+            f"{mandatory} mandatory, {advisory} advisory violation(s) over {result.resources} "
+            f"resources and {result.policies} policies: {verdict}."
+        )
+    )
+
+
+def _short_urn(urn: str) -> str:
+    """`<type>::<name>` — the readable tail of a URN."""
+    parts = urn.split("::", 3)
+    if len(parts) != 4:
+        return urn
+    return f"{parts[2].rsplit('$', 1)[-1]}::{parts[3]}"
