@@ -8,18 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_support import (
-    PROVIDER,
-    PROVIDER_REF,
-    RECORDER,
-    ROOT,
-    SECRET_SIG,
-    SIG,
-    UNKNOWN,
-    bucket,
-    resource,
-    urn,
-)
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -42,6 +30,18 @@ from rootguard.analyzer import (
     urn_type,
 )
 from rootguard.errors import UsageError
+from tests.gate_support import (
+    PROVIDER,
+    PROVIDER_REF,
+    RECORDER,
+    ROOT,
+    SECRET_SIG,
+    SIG,
+    UNKNOWN,
+    bucket,
+    resource,
+    urn,
+)
 
 SOURCE = "--policy-pack-config cfg.json"
 

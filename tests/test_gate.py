@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_support import (
+
+from rootguard import analyzer, gate
+from rootguard.analyzer import ENGINE_ADDRESS, Violation
+from rootguard.cli import main
+from rootguard.errors import UsageError
+from rootguard.gate import GateResult, run_gate
+from tests.gate_support import (
     PACKS,
     PROJECT,
     PROVIDER,
@@ -36,12 +42,6 @@ from gate_support import (
     read_record,
     urn,
 )
-
-from rootguard import analyzer, gate
-from rootguard.analyzer import ENGINE_ADDRESS, Violation
-from rootguard.cli import main
-from rootguard.errors import UsageError
-from rootguard.gate import GateResult, run_gate
 
 LOG = urn("test:index:Log", "log")
 
@@ -562,7 +562,7 @@ _CHILD = textwrap.dedent(
     """
     import sys, types
     sys.path.insert(0, {tests!r})
-    import gate_support as s
+    import tests.gate_support as s
     plan = s.make_plan(s.bucket("b1", "ok-b1"))
     engine = types.ModuleType("rootguard.engine")
     engine.run_program = lambda project_dir, stack, preview=False: plan

@@ -8,11 +8,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from gate_support import ROOT, urn
 
 from rootguard.analyzer import Violation
 from rootguard.gate import GateResult, PackSummary, PolicySummary
 from rootguard.sarif import to_sarif
+from tests.gate_support import ROOT, urn
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "fixtures" / "sarif" / "sarif-2.1.0-subset.schema.json").read_text()
