@@ -165,6 +165,8 @@ class RootGuardRule(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-role",
+            # A fixed name: member accounts' execution roles trust it by ARN (org mode).
+            name=FUNCTION_NAME,
             assume_role_policy=json.dumps(lambda_trust_policy()),
             description="Runs the rootguard root-account Config rule.",
             opts=child,

@@ -153,7 +153,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         return {"evaluations": []}
 
     try:
-        clients = clients_for(boto3.Session(), invocation)
+        clients = clients_for(base_session(), invocation)
         evaluations = evaluate_periodic(clients, invocation.event, invocation.params)
         sent = send_evaluations(clients.config, evaluations, invocation.result_token)
     except ClientError as err:
@@ -430,14 +430,27 @@ def parse_rule_parameters(raw: Any) -> RuleParameters:
     )
 
 
+@functools.cache
+def base_session() -> boto3.Session:
+    """The function's own session, kept for the life of the execution environment:
+    service models load once, not on every invocation."""
+    return boto3.Session()
+
+
+@functools.cache
+def own_clients(session: boto3.Session) -> Clients:
+    """Clients with the function's own role; they refresh their credentials themselves."""
+    return Clients(
+        iam=session.client("iam", config=BOTO_CONFIG),
+        config=session.client("config", config=BOTO_CONFIG),
+    )
+
+
 def clients_for(session: boto3.Session, invocation: Invocation) -> Clients:
     """Clients for the event's account: the function's own, or an assumed role."""
     event = invocation.event
     if event.account_id == invocation.own_account_id:
-        return Clients(
-            iam=session.client("iam", config=BOTO_CONFIG),
-            config=session.client("config", config=BOTO_CONFIG),
-        )
+        return own_clients(session)
     # Scenario 12
     role_arn = (
         f"arn:{event.partition}:iam::{event.account_id}:role/"

@@ -51,8 +51,14 @@ RULE = _load_rule_module()
 
 
 @pytest.fixture
-def rule() -> ModuleType:
-    return RULE
+def rule() -> Iterator[ModuleType]:
+    # The handler keeps its session and own clients between invocations, as in a warm
+    # Lambda; every test starts cold.
+    RULE.base_session.cache_clear()
+    RULE.own_clients.cache_clear()
+    yield RULE
+    RULE.base_session.cache_clear()
+    RULE.own_clients.cache_clear()
 
 
 @dataclass
