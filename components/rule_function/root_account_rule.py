@@ -210,10 +210,16 @@ def evaluate_periodic(
             return str(err)
 
     problems: list[str] = []
+    mfa_type = ""
     if not mfa_enabled:
+        # Scenario 2
+        problems.append("the root user has no MFA")
         if not keys_present:
             row = root_row()
-            if isinstance(row, dict) and has_no_credentials(row):
+            if isinstance(row, str):
+                # Scenario 8: not shown to be credential-free, so the missing MFA stands.
+                problems.append(f"whether root has any credential could not be verified ({row})")
+            elif has_no_credentials(row):
                 # Scenario 7
                 return [
                     _evaluation(
@@ -223,21 +229,14 @@ def evaluate_periodic(
                         "root access is managed centrally.",
                     )
                 ]
-            if isinstance(row, str):
-                # Scenario 8
-                problems.append(f"whether root has any credential could not be verified ({row})")
-        # Scenario 2
-        problems.append("the root user has no MFA")
-    if keys_present:
-        # Scenario 3
-        problems.append("the root user has access keys")
-
-    mfa_type = "none"
-    if mfa_enabled:
+    else:
         mfa_type = "virtual" if root_has_virtual_mfa(clients.iam, event) else "hardware"
         if mfa_type == "virtual" and params.require_hardware_mfa:
             # Scenario 4
             problems.append("the root user's MFA is a virtual device, a hardware one is required")
+    if keys_present:
+        # Scenario 3
+        problems.append("the root user has access keys")
 
     if params.root_use_window_days > 0:
         row = root_row()
