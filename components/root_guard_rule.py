@@ -148,12 +148,14 @@ class RootGuardRule(pulumi.ComponentResource):
         args: RootGuardRuleArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("rootguard:rules:RootGuardRule", name, None, opts)
         account_id = args["account_id"]
         region = args["region"]
+        if not (account_id.isdigit() and len(account_id) == 12):
+            raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
         window_days = args.get("root_use_window_days", 0)
         if window_days < 0:
             raise ValueError(f"root_use_window_days {window_days} must be 0 (off) or more")
+        super().__init__("rootguard:rules:RootGuardRule", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         log_group = aws.cloudwatch.LogGroup(

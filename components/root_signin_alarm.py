@@ -73,6 +73,9 @@ class RootSigninAlarm(pulumi.ComponentResource):
         args: RootSigninAlarmArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        account_id = args["account_id"]
+        if not (account_id.isdigit() and len(account_id) == 12):
+            raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
         super().__init__("rootguard:alarms:RootSigninAlarm", name, None, opts)
         region = args.get("region", ALARM_REGION)
         child = pulumi.ResourceOptions(parent=self)
@@ -82,7 +85,7 @@ class RootSigninAlarm(pulumi.ComponentResource):
             f"{name}-rule",
             name=EVENT_RULE_NAME,
             description="Root user console sign-in or API call (rootguard).",
-            event_pattern=json.dumps(root_activity_event_pattern(args["account_id"])),
+            event_pattern=json.dumps(root_activity_event_pattern(account_id)),
             region=region,
             opts=child,
         )

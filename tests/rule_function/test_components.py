@@ -196,6 +196,14 @@ def test_rule_negative_window_rejected(engine: Engine) -> None:
         RootGuardRule("bad", {"account_id": ACCOUNT, "region": HOME, "root_use_window_days": -1})
 
 
+@pytest.mark.parametrize("account_id", ["1234", "11111111111a"])
+def test_components_reject_malformed_account_id(engine: Engine, account_id: str) -> None:
+    with pytest.raises(ValueError, match="12-digit"):
+        RootGuardRule("bad-rule", {"account_id": account_id, "region": HOME})
+    with pytest.raises(ValueError, match="12-digit"):
+        RootSigninAlarm("bad-alarm", {"account_id": account_id})
+
+
 # --- RootSigninAlarm -------------------------------------------------------------
 
 
