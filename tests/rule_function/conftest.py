@@ -7,7 +7,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -216,7 +216,6 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
 @dataclass
 class Engine:
     monitor: RecordingMonitor
-    outputs: dict[str, Any] = field(default_factory=dict)
 
     def run(self, program: Callable[[], Any]) -> None:
         """Run `program` and wait for every registration it starts."""

@@ -17,12 +17,11 @@ from rootguard.components.root_guard_rule import (
     LOG_GROUP_NAME,
     TIMEOUT_SECONDS,
     RootGuardRule,
-    RootGuardRuleArgs,
     rule_function_files,
 )
-from rootguard.components.root_signin_alarm import RootSigninAlarm, RootSigninAlarmArgs
+from rootguard.components.root_signin_alarm import RootSigninAlarm
 
-from .conftest import ACCOUNT, Engine, Registration
+from .conftest import ACCOUNT, Engine
 
 HOME = "eu-west-1"
 FUNCTION = "aws:lambda/function:Function"
@@ -48,7 +47,7 @@ def declare_rule(engine: Engine, *, with_recorder: bool = True, **extra: Any) ->
                 {"role_arn": f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole"}
             ],
         )
-        args: RootGuardRuleArgs = {"account_id": ACCOUNT, "region": HOME, **extra}  # type: ignore[typeddict-item]
+        args: dict[str, Any] = {"account_id": ACCOUNT, "region": HOME, **extra}
         if with_recorder:
             args["recorder"] = aws.cfg.Recorder(
                 "recorder",
@@ -59,10 +58,6 @@ def declare_rule(engine: Engine, *, with_recorder: bool = True, **extra: Any) ->
         RootGuardRule("root-rule", args, pulumi.ResourceOptions(provider=provider))
 
     engine.run(program)
-
-
-def component(engine: Engine, type_: str) -> Registration:
-    return engine.one(type_)
 
 
 # --- RootGuardRule ---------------------------------------------------------------
@@ -107,7 +102,8 @@ def test_rule_function_code_is_the_shipped_archive(engine: Engine) -> None:
     declare_rule(engine)
     code = engine.one(FUNCTION).inputs["code"]
     assert isinstance(code, pulumi.AssetArchive)
-    shipped = {name: asset.text for name, asset in code.assets.items()}
+    assert all(isinstance(asset, pulumi.StringAsset) for asset in code.assets.values())
+    shipped = {name: asset.text for name, asset in code.assets.items()}  # type: ignore[union-attr]
     assert shipped == rule_function_files()
     module = HANDLER.split(".")[0]
     assert f"{module}.py" in shipped
@@ -209,8 +205,7 @@ def test_components_reject_malformed_account_id(engine: Engine, account_id: str)
 
 def declare_alarm(engine: Engine, **extra: Any) -> None:
     def program() -> None:
-        args: RootSigninAlarmArgs = {"account_id": ACCOUNT, **extra}  # type: ignore[typeddict-item]
-        RootSigninAlarm("root-alarm", args)
+        RootSigninAlarm("root-alarm", {"account_id": ACCOUNT, **extra})
 
     engine.run(program)
 
@@ -298,4 +293,4 @@ def test_alarm_pattern_matches_root_activity_only(
     declare_alarm(engine)
     raw = engine.one(EVENT_RULE).inputs["eventPattern"]
     pattern = EventPattern(raw, EventPatternParser(raw).parse())
-    assert pattern.matches_event(event) is matches
+    assert pattern.matches_event(event) is matches  # type: ignore[arg-type]

@@ -57,7 +57,7 @@ def role_policy(engine: Engine, **extra: Any) -> dict[str, Any]:
 
 
 def actions_of(document: dict[str, Any]) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for statement in document["Statement"]:
         action = statement["Action"]
         found.update([action] if isinstance(action, str) else action)
