@@ -90,11 +90,11 @@ def counted_calls() -> Iterator[Counter[str]]:
         counts[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
         return original(self, operation_name, api_params)
 
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = counting
     try:
         yield counts
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original
 
 
 def timed(runs: int, call: Callable[[], Any]) -> tuple[float, float]:
