@@ -1,0 +1,242 @@
+"""`RootGuardRule`: the custom root-account Config rule, its Lambda and what it needs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
+    from typing_extensions import NotRequired, TypedDict
+
+RULE_NAME = "rootguard-root-account"
+FUNCTION_NAME = "rootguard-root-account-rule"
+LOG_GROUP_NAME = f"/aws/lambda/{FUNCTION_NAME}"
+HANDLER = "root_account_rule.lambda_handler"
+RUNTIME = "python3.13"
+MEMORY_MB = 128
+TIMEOUT_SECONDS = 120
+"""Covers the handler's bounded credential-report wait (60 s) plus retried API calls."""
+RULE_FUNCTION_FOLDER = "rule_function"
+
+# Exactly the IAM calls the handler makes; none of them takes a resource ARN.
+IAM_READ_ACTIONS = [
+    "iam:GenerateCredentialReport",
+    "iam:GetAccountSummary",
+    "iam:GetCredentialReport",
+    "iam:ListVirtualMFADevices",
+]
+
+
+class RootGuardRuleArgs(TypedDict):
+    account_id: str
+    """Twelve-digit id of the account the rule evaluates (the provider's account)."""
+    region: str
+    """Home region: where the function, its permission and the rule live."""
+    recorder: NotRequired[pulumi.Resource]
+    """The home-region Config recorder the rule must wait for; absent when Config is
+    managed elsewhere (recorder mode skip)."""
+    require_hardware_mfa: NotRequired[bool]
+    """Rule parameter RequireHardwareMfa: a virtual MFA device is NON_COMPLIANT. Default False."""
+    root_use_window_days: NotRequired[int]
+    """Rule parameter RootUseWindowDays: root used within this many days is NON_COMPLIANT;
+    0 (default) turns the check off."""
+    execution_role_name: NotRequired[str]
+    """Rule parameter ExecutionRoleName: the role the function assumes in an event's
+    account that is not its own (organization rules). Absent: single-account mode."""
+    log_retention_days: NotRequired[int]
+    """Retention of the function's log group. Default 365."""
+    maximum_execution_frequency: NotRequired[str]
+    """How often Config runs the rule. Default TwentyFour_Hours."""
+
+
+def rule_function_files() -> dict[str, str]:
+    """The Lambda's source files (archive path -> text), read from the package data."""
+    folder = resources.files(__package__) / RULE_FUNCTION_FOLDER
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda item: item.name)
+        if entry.is_file() and entry.name.endswith(".py")
+    }
+
+
+def rule_function_archive() -> pulumi.AssetArchive:
+    """The deployment package exactly as RootGuardRule ships it."""
+    return pulumi.AssetArchive(
+        {name: pulumi.StringAsset(text) for name, text in rule_function_files().items()}
+    )
+
+
+def lambda_trust_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def rule_function_policy(
+    account_id: str, region: str, execution_role_name: str | None = None
+) -> dict[str, Any]:
+    """Least privilege for the handler: its IAM reads, PutEvaluations, its own logs."""
+    log_group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{LOG_GROUP_NAME}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadRootCredentialState",
+            "Effect": "Allow",
+            "Action": IAM_READ_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            # PutEvaluations has no resource-level permissions.
+            "Sid": "ReportEvaluations",
+            "Effect": "Allow",
+            "Action": ["config:PutEvaluations"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group_arn}:*", f"{log_group_arn}:log-stream:*"],
+        },
+    ]
+    if execution_role_name:
+        statements.append(
+            {
+                "Sid": "AssumeExecutionRoleInMemberAccounts",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole"],
+                "Resource": [f"arn:aws:iam::*:role/{execution_role_name}"],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def rule_input_parameters(args: RootGuardRuleArgs) -> dict[str, str]:
+    """The rule's InputParameters: strings, as Config passes them to the handler."""
+    parameters = {
+        "RequireHardwareMfa": "true" if args.get("require_hardware_mfa", False) else "false",
+        "RootUseWindowDays": str(args.get("root_use_window_days", 0)),
+    }
+    execution_role_name = args.get("execution_role_name")
+    if execution_role_name:
+        parameters["ExecutionRoleName"] = execution_role_name
+    return parameters
+
+
+class RootGuardRule(pulumi.ComponentResource):
+    function_arn: pulumi.Output[str]
+    """ARN of the rule's Lambda function."""
+    rule_arn: pulumi.Output[str]
+    """ARN of the CUSTOM_LAMBDA Config rule."""
+
+    def __init__(
+        self,
+        name: str,
+        args: RootGuardRuleArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        account_id = args["account_id"]
+        region = args["region"]
+        if not (account_id.isdigit() and len(account_id) == 12):
+            raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
+        window_days = args.get("root_use_window_days", 0)
+        if window_days < 0:
+            raise ValueError(f"root_use_window_days {window_days} must be 0 (off) or more")
+        super().__init__("rootguard:rules:RootGuardRule", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=LOG_GROUP_NAME,
+            retention_in_days=args.get("log_retention_days", 365),
+            region=region,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            # A fixed name: member accounts' execution roles trust it by ARN (org mode).
+            name=FUNCTION_NAME,
+            assume_role_policy=json.dumps(lambda_trust_policy()),
+            description="Runs the rootguard root-account Config rule.",
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=json.dumps(
+                rule_function_policy(account_id, region, args.get("execution_role_name"))
+            ),
+            opts=child,
+        )
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=FUNCTION_NAME,
+            description="AWS Config rule: the root user is locked down (rootguard).",
+            role=role.arn,
+            runtime=RUNTIME,
+            architectures=["arm64"],
+            handler=HANDLER,
+            code=rule_function_archive(),
+            memory_size=MEMORY_MB,
+            timeout=TIMEOUT_SECONDS,
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            region=region,
+            # The first invocation must find its permissions attached, not fail on
+            # AccessDenied while the inline policy is still being created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
+        )
+        permission = aws.lambda_.Permission(
+            f"{name}-config-invoke",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="config.amazonaws.com",
+            source_account=account_id,
+            region=region,
+            opts=child,
+        )
+
+        rule_dependencies: list[pulumi.Resource] = [permission]
+        recorder = args.get("recorder")
+        if recorder is not None:
+            rule_dependencies.append(recorder)
+        frequency = args.get("maximum_execution_frequency", "TwentyFour_Hours")
+        rule = aws.cfg.Rule(
+            f"{name}-rule",
+            name=RULE_NAME,
+            description=(
+                "The root user has MFA (hardware when required), no access keys and no recent use."
+            ),
+            source={
+                "owner": "CUSTOM_LAMBDA",
+                "source_identifier": function.arn,
+                "source_details": [
+                    {
+                        "event_source": "aws.config",
+                        "message_type": "ScheduledNotification",
+                        "maximum_execution_frequency": frequency,
+                    }
+                ],
+            },
+            input_parameters=json.dumps(rule_input_parameters(args), sort_keys=True),
+            region=region,
+            # PutConfigRule fails with NoAvailableConfigurationRecorderException before
+            # the recorder exists, and Config must be allowed to invoke the function.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=rule_dependencies),
+        )
+
+        self.function_arn = function.arn
+        self.rule_arn = rule.arn
+        self.register_outputs({"function_arn": self.function_arn, "rule_arn": self.rule_arn})

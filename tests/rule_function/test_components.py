@@ -1,0 +1,296 @@
+"""RootGuardRule and RootSigninAlarm under the recording mock engine: placement,
+dependencies, the invoke permission, the periodic trigger, the alarm's pattern."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from moto.events.models import EventPattern, EventPatternParser
+from rootguard.components.root_guard_rule import (
+    FUNCTION_NAME,
+    HANDLER,
+    LOG_GROUP_NAME,
+    TIMEOUT_SECONDS,
+    RootGuardRule,
+    rule_function_files,
+)
+from rootguard.components.root_signin_alarm import RootSigninAlarm
+
+from .conftest import ACCOUNT, Engine
+
+HOME = "eu-west-1"
+FUNCTION = "aws:lambda/function:Function"
+PERMISSION = "aws:lambda/permission:Permission"
+CONFIG_RULE = "aws:cfg/rule:Rule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+RECORDER = "aws:cfg/recorder:Recorder"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def declare_rule(engine: Engine, *, with_recorder: bool = True, **extra: Any) -> None:
+    def program() -> None:
+        provider = aws.Provider(
+            "acct",
+            region=HOME,
+            allowed_account_ids=[ACCOUNT],
+            assume_roles=[
+                {"role_arn": f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole"}
+            ],
+        )
+        args: dict[str, Any] = {"account_id": ACCOUNT, "region": HOME, **extra}
+        if with_recorder:
+            args["recorder"] = aws.cfg.Recorder(
+                "recorder",
+                role_arn=f"arn:aws:iam::{ACCOUNT}:role/config",
+                region=HOME,
+                opts=pulumi.ResourceOptions(provider=provider),
+            )
+        RootGuardRule("root-rule", args, pulumi.ResourceOptions(provider=provider))
+
+    engine.run(program)
+
+
+# --- RootGuardRule ---------------------------------------------------------------
+
+
+def test_rule_children_parented_on_account_provider_in_home_region(engine: Engine) -> None:
+    declare_rule(engine)
+    rule_component = engine.one("rootguard:rules:RootGuardRule")
+    provider = engine.one("pulumi:providers:aws")
+    children = [r for r in engine.registrations if r.parent == rule_component.urn]
+    assert {r.type for r in children} == {
+        LOG_GROUP,
+        "aws:iam/role:Role",
+        ROLE_POLICY,
+        FUNCTION,
+        PERMISSION,
+        CONFIG_RULE,
+    }
+    for child in children:
+        assert child.provider.startswith(provider.urn + "::"), child.type
+        if child.type != "aws:iam/role:Role" and child.type != ROLE_POLICY:
+            assert child.inputs["region"] == HOME, child.type
+
+
+def test_rule_function_runtime_arm64_small_timeout_covers_report_wait(
+    engine: Engine, rule: ModuleType
+) -> None:
+    declare_rule(engine)
+    function = engine.one(FUNCTION)
+    inputs = function.inputs
+    major, minor = (int(part) for part in inputs["runtime"].removeprefix("python").split("."))
+    assert (major, minor) >= (3, 12)
+    assert inputs["architectures"] == ["arm64"]
+    assert inputs["memorySize"] <= 256
+    # The bounded report wait, plus room for the other calls and their retries.
+    assert inputs["timeout"] == TIMEOUT_SECONDS >= rule.REPORT_WAIT_SECONDS + 30
+    assert inputs["handler"] == HANDLER
+    assert inputs["name"] == FUNCTION_NAME
+
+
+def test_rule_function_code_is_the_shipped_archive(engine: Engine) -> None:
+    declare_rule(engine)
+    code = engine.one(FUNCTION).inputs["code"]
+    assert isinstance(code, pulumi.AssetArchive)
+    assert all(isinstance(asset, pulumi.StringAsset) for asset in code.assets.values())
+    shipped = {name: asset.text for name, asset in code.assets.items()}  # type: ignore[union-attr]
+    assert shipped == rule_function_files()
+    module = HANDLER.split(".")[0]
+    assert f"{module}.py" in shipped
+    assert "def lambda_handler(event" in shipped[f"{module}.py"]
+
+
+def test_rule_function_logs_to_own_group_with_retention(engine: Engine) -> None:
+    declare_rule(engine, log_retention_days=90)
+    log_group = engine.one(LOG_GROUP)
+    function = engine.one(FUNCTION)
+    assert log_group.inputs["name"] == LOG_GROUP_NAME
+    assert log_group.inputs["retentionInDays"] == 90
+    assert function.inputs["loggingConfig"]["logGroup"] == LOG_GROUP_NAME
+    assert log_group.urn in function.property_dependencies["loggingConfig"]
+    assert engine.one(ROLE_POLICY).urn in function.dependencies
+
+
+def test_rule_permission_lets_only_config_of_this_account_invoke(engine: Engine) -> None:
+    declare_rule(engine)
+    permission = engine.one(PERMISSION)
+    function = engine.one(FUNCTION)
+    assert permission.inputs["principal"] == "config.amazonaws.com"
+    assert permission.inputs["action"] == "lambda:InvokeFunction"
+    assert permission.inputs["sourceAccount"] == ACCOUNT
+    assert permission.inputs["function"] == FUNCTION_NAME
+    assert function.urn in permission.property_dependencies["function"]
+
+
+def test_rule_custom_lambda_periodic_trigger_after_permission_and_recorder(
+    engine: Engine,
+) -> None:
+    declare_rule(engine, maximum_execution_frequency="Twelve_Hours")
+    config_rule = engine.one(CONFIG_RULE)
+    source = config_rule.inputs["source"]
+    assert source["owner"] == "CUSTOM_LAMBDA"
+    assert source["sourceDetails"] == [
+        {
+            "eventSource": "aws.config",
+            "messageType": "ScheduledNotification",
+            "maximumExecutionFrequency": "Twelve_Hours",
+        }
+    ]
+    assert engine.one(FUNCTION).urn in config_rule.property_dependencies["source"]
+    assert engine.one(PERMISSION).urn in config_rule.dependencies
+    assert engine.one(RECORDER).urn in config_rule.dependencies
+
+
+def test_rule_without_recorder_depends_on_permission_only(engine: Engine) -> None:
+    declare_rule(engine, with_recorder=False)
+    config_rule = engine.one(CONFIG_RULE)
+    assert engine.by_type(RECORDER) == []
+    assert set(config_rule.dependencies) == {engine.one(PERMISSION).urn, engine.one(FUNCTION).urn}
+
+
+@pytest.mark.parametrize(
+    ("extra", "parameters"),
+    [
+        ({}, {"RequireHardwareMfa": "false", "RootUseWindowDays": "0"}),
+        (
+            {
+                "require_hardware_mfa": True,
+                "root_use_window_days": 30,
+                "execution_role_name": "RootGuardAudit",
+            },
+            {
+                "RequireHardwareMfa": "true",
+                "RootUseWindowDays": "30",
+                "ExecutionRoleName": "RootGuardAudit",
+            },
+        ),
+    ],
+)
+def test_rule_input_parameters_are_what_the_handler_parses(
+    engine: Engine, rule: ModuleType, extra: dict[str, Any], parameters: dict[str, str]
+) -> None:
+    declare_rule(engine, **extra)
+    raw = engine.one(CONFIG_RULE).inputs["inputParameters"]
+    assert json.loads(raw) == parameters
+    parsed = rule.parse_rule_parameters(raw)
+    assert parsed.require_hardware_mfa is bool(extra.get("require_hardware_mfa"))
+    assert parsed.root_use_window_days == extra.get("root_use_window_days", 0)
+
+
+def test_rule_negative_window_rejected(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="root_use_window_days -1"):
+        RootGuardRule("bad", {"account_id": ACCOUNT, "region": HOME, "root_use_window_days": -1})
+
+
+@pytest.mark.parametrize("account_id", ["1234", "11111111111a"])
+def test_components_reject_malformed_account_id(engine: Engine, account_id: str) -> None:
+    with pytest.raises(ValueError, match="12-digit"):
+        RootGuardRule("bad-rule", {"account_id": account_id, "region": HOME})
+    with pytest.raises(ValueError, match="12-digit"):
+        RootSigninAlarm("bad-alarm", {"account_id": account_id})
+
+
+# --- RootSigninAlarm -------------------------------------------------------------
+
+
+def declare_alarm(engine: Engine, **extra: Any) -> None:
+    def program() -> None:
+        RootSigninAlarm("root-alarm", {"account_id": ACCOUNT, **extra})
+
+    engine.run(program)
+
+
+def test_alarm_lives_in_us_east_1_by_default(engine: Engine) -> None:
+    declare_alarm(engine)
+    for type_ in (EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY):
+        assert engine.one(type_).inputs["region"] == "us-east-1", type_
+
+
+def test_alarm_target_is_topic_after_its_policy(engine: Engine) -> None:
+    declare_alarm(engine, alarm_emails=["secops@example.com", "oncall@example.com"])
+    target = engine.one(EVENT_TARGET)
+    topic = engine.one(TOPIC)
+    assert topic.urn in target.property_dependencies["arn"]
+    assert engine.one(EVENT_RULE).urn in target.property_dependencies["rule"]
+    assert engine.one(TOPIC_POLICY).urn in target.dependencies
+    emails = sorted(s.inputs["endpoint"] for s in engine.by_type(SUBSCRIPTION))
+    assert emails == ["oncall@example.com", "secops@example.com"]
+    assert {s.inputs["protocol"] for s in engine.by_type(SUBSCRIPTION)} == {"email"}
+
+
+def test_alarm_topic_policy_allows_events_for_this_rule_only(engine: Engine) -> None:
+    declare_alarm(engine)
+    policy = json.loads(engine.one(TOPIC_POLICY).inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    event_rule_arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:rootguard-root-activity"
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": event_rule_arn}}
+    assert statement["Resource"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:rootguard-root-activity"
+
+
+def _cloudtrail_event(detail_type: str, identity: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "6f87d04b-9f74-4f04-a780-7acf4b0a9b38",
+        "detail-type": detail_type,
+        "source": "aws.signin" if "Sign In" in detail_type else "aws.iam",
+        "account": ACCOUNT,
+        "time": "2025-03-10T06:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "eventVersion": "1.08",
+            "userIdentity": identity,
+            "eventSource": "signin.amazonaws.com",
+            "eventName": "ConsoleLogin",
+            "sourceIPAddress": "198.51.100.7",
+        },
+    }
+
+
+ROOT = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root"}
+
+
+@pytest.mark.parametrize(
+    ("event", "matches"),
+    [
+        (_cloudtrail_event("AWS Console Sign In via CloudTrail", ROOT), True),
+        (_cloudtrail_event("AWS API Call via CloudTrail", ROOT), True),
+        (
+            _cloudtrail_event(
+                "AWS API Call via CloudTrail", {**ROOT, "invokedBy": "config.amazonaws.com"}
+            ),
+            False,
+        ),
+        (
+            _cloudtrail_event(
+                "AWS Console Sign In via CloudTrail",
+                {"type": "IAMUser", "userName": "alice", "arn": "arn:aws:iam::1:user/alice"},
+            ),
+            False,
+        ),
+        (
+            {**_cloudtrail_event("AWS API Call via CloudTrail", ROOT), "account": "999999999999"},
+            False,
+        ),
+    ],
+    ids=["root-sign-in", "root-api-call", "invoked-by-service", "iam-user", "other-account"],
+)
+def test_alarm_pattern_matches_root_activity_only(
+    engine: Engine, event: dict[str, Any], matches: bool
+) -> None:
+    declare_alarm(engine)
+    raw = engine.one(EVENT_RULE).inputs["eventPattern"]
+    pattern = EventPattern(raw, EventPatternParser(raw).parse())
+    assert pattern.matches_event(event) is matches  # type: ignore[arg-type]
