@@ -532,8 +532,8 @@ _PROTECTED_TOP_LEVEL = ("rootguard", "pulumi")
 """Top-level packages the engine itself runs on: a program folder never shadows them."""
 
 
-def _module_dir(module: ModuleType) -> list[str]:
-    """Where a module lives on disk (files and package paths)."""
+def _places(module: ModuleType) -> list[str]:
+    """Where a module lives on disk (its file, a package's folders)."""
     places: list[str] = []
     file = getattr(module, "__file__", None)
     if isinstance(file, str):
@@ -545,8 +545,26 @@ def _module_dir(module: ModuleType) -> list[str]:
     return places
 
 
-def _is_under(module: ModuleType, roots: tuple[str, ...]) -> bool:
-    return any(place.startswith(roots) for place in _module_dir(module))
+class _ProgramModules:
+    """Tells the program's own modules (from its folder) from everything else.
+
+    Packages installed inside the project (a ``.venv`` whose site-packages is on
+    ``sys.path``) live under its folder too, but they are not the program's: they stay.
+    """
+
+    def __init__(self, folders: list[Path], search_path: list[str]) -> None:
+        roots = {os.path.join(str(f), "") for f in folders}
+        roots |= {os.path.join(os.path.realpath(f), "") for f in folders}
+        self.roots = tuple(roots)
+        entries = {os.path.join(e, "") for e in search_path if e}
+        entries |= {os.path.join(os.path.realpath(e), "") for e in search_path if e}
+        self.installed = tuple(e for e in entries if e.startswith(self.roots) and e not in roots)
+
+    def owns(self, module: ModuleType) -> bool:
+        return any(
+            place.startswith(self.roots) and not place.startswith(self.installed)
+            for place in _places(module)
+        )
 
 
 def _top_level_names(directory: Path) -> set[str]:
@@ -574,10 +592,7 @@ def _program_process_state(project: Project, config_env: str, secrets_env: str) 
     several runs in one process do not see each other's code.
     """
     program_dir = project.program.parent
-    roots = tuple(
-        {str(program_dir) + os.sep, str(project.directory) + os.sep}
-        | {str(program_dir.resolve()) + os.sep, str(project.directory.resolve()) + os.sep}
-    )
+    own = _ProgramModules([program_dir, project.directory], sys.path)
     shadowed_names = _top_level_names(program_dir)
     saved_path = list(sys.path)
     saved_argv = list(sys.argv)
@@ -587,7 +602,7 @@ def _program_process_state(project: Project, config_env: str, secrets_env: str) 
     set_aside = {
         name: module
         for name, module in sys.modules.items()
-        if name.split(".", 1)[0] in shadowed_names and not _is_under(module, roots)
+        if name.split(".", 1)[0] in shadowed_names and not own.owns(module)
     }
     for name in set_aside:
         del sys.modules[name]
@@ -612,9 +627,7 @@ def _program_process_state(project: Project, config_env: str, secrets_env: str) 
                 os.environ[key] = value
         for name in set(sys.modules) - before:
             module = sys.modules.get(name)
-            if module is not None and (
-                name.split(".", 1)[0] in shadowed_names or _is_under(module, roots)
-            ):
+            if module is not None and (name.split(".", 1)[0] in shadowed_names or own.owns(module)):
                 del sys.modules[name]
         sys.modules.update(set_aside)
 
@@ -694,6 +707,10 @@ def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan
         # Everything the SDK keeps in context variables (settings, config, the root
         # stack) lives in this copied context and is gone when the run ends.
         pulumi.runtime.set_all_config(dict(config), secret_keys)
+        # set_mocks brings a fresh RPC manager but keeps the caller's set of pending
+        # outputs and its lock: this run gets its own.
+        settings.SETTINGS.outputs = set()
+        settings.SETTINGS.lock = threading.Lock()
         previous_loop = _current_event_loop()
         loop = asyncio.new_event_loop()
         # After a program error the SDK leaves tasks that failed or wait forever; the

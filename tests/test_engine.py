@@ -324,3 +324,21 @@ def test_non_python_runtime_is_usage_error(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: nodejs\n")
     with pytest.raises(UsageError, match="runtime: 'nodejs'; expected python"):
         load_project(tmp_path)
+
+
+def test_packages_installed_inside_project_stay_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project's own .venv sits under its folder; its packages are not the program's."""
+    site = tmp_path / ".venv" / "site-packages"
+    (site / "installedpkg").mkdir(parents=True)
+    (site / "installedpkg" / "__init__.py").write_text("")
+    (tmp_path / "localmod.py").write_text("")
+    write_project(tmp_path, "config: {}\n")
+    (tmp_path / "__main__.py").write_text("import installedpkg\nimport localmod\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "installedpkg", raising=False)
+    run_program(tmp_path, "dev")
+    assert "installedpkg" in sys.modules
+    assert "localmod" not in sys.modules
+    monkeypatch.delitem(sys.modules, "installedpkg")
