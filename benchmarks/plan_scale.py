@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/plan_scale.py                  # 1, 10, 50 accounts x 17 regions
     .venv/bin/python benchmarks/plan_scale.py --accounts 1 5 --regions 2 --preview
 
-Each size runs ``rootguard.engine.run_program`` in a fresh Python process, on a stack
+Each size runs ``rootguard.engine.run_program`` in a fresh Python process with a stack
 config generated from the program's example stack (its ``<project>:accounts`` and
-``<project>:regions`` replaced) in a temporary project directory that links to the
-program: the repository is never touched. The program is this repository's stack
+``<project>:regions`` replaced), passed as ``config=``: no stack file is written and
+the repository is never touched. The program is this repository's stack
 program; until that exists, the baseline-shaped fixture
 ``tests/fixtures/programs/multi-account`` stands in (the output says which ran).
 
@@ -51,8 +51,7 @@ REGIONS = [
     "ap-southeast-2",
     "sa-east-1",
 ]
-BENCH_STACK = "bench"
-SKIPPED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+BENCH_STACK = "bench"  # its stack file need not exist: the config is passed in
 
 
 def default_program() -> Path:
@@ -69,16 +68,9 @@ def example_config(program: Path, project: str) -> dict[str, Any]:
     return {(k if ":" in k else f"{project}:{k}"): v for k, v in config.items()}
 
 
-def make_project(program: Path, accounts: int, regions: int, workdir: Path) -> Path:
-    """A project directory linking to ``program`` with a generated bench stack file."""
+def bench_config(program: Path, accounts: int, regions: int) -> dict[str, Any]:
+    """The example stack's config with ``accounts`` accounts and ``regions`` regions."""
     project = yaml.safe_load((program / "Pulumi.yaml").read_text())["name"]
-    target = workdir / f"{project}-{accounts}x{regions}"
-    target.mkdir()
-    for entry in program.iterdir():
-        if entry.name in SKIPPED or entry.name.startswith("Pulumi."):
-            continue
-        (target / entry.name).symlink_to(entry)
-    (target / "Pulumi.yaml").write_text((program / "Pulumi.yaml").read_text())
     config = example_config(program, project)
     chosen = REGIONS[:regions]
     config[f"{project}:regions"] = chosen
@@ -89,17 +81,16 @@ def make_project(program: Path, accounts: int, regions: int, workdir: Path) -> P
         {"id": f"{100000000000 + i:012d}", "name": f"account-{i:03d}"}
         for i in range(1, accounts + 1)
     ]
-    stack_file = target / f"Pulumi.{BENCH_STACK}.yaml"
-    stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
-    return target
+    return config
 
 
-def measure_one(project_dir: Path, preview: bool) -> dict[str, Any]:
+def measure_one(program: Path, config_file: Path, preview: bool) -> dict[str, Any]:
     """Runs in the child process: one plan, its figures as a dict."""
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     from rootguard.engine import run_program
 
-    plan = run_program(project_dir, BENCH_STACK, preview=preview)
+    config = json.loads(config_file.read_text())
+    plan = run_program(program, BENCH_STACK, preview=preview, config=config)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "resources": len(plan.resources),
@@ -113,8 +104,9 @@ def measure_one(project_dir: Path, preview: bool) -> dict[str, Any]:
 
 def run_size(program: Path, accounts: int, regions: int, preview: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rootguard-bench-") as workdir:
-        project_dir = make_project(program, accounts, regions, Path(workdir))
-        command = [sys.executable, __file__, "--child", str(project_dir)]
+        config_file = Path(workdir) / "config.json"
+        config_file.write_text(json.dumps(bench_config(program, accounts, regions)))
+        command = [sys.executable, __file__, "--child", str(program), str(config_file)]
         if preview:
             command.append("--preview")
         result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -157,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regions", type=int, default=17, choices=range(1, len(REGIONS) + 1))
     parser.add_argument("--preview", action="store_true", help="plan as a first preview")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=Path, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(measure_one(args.child, args.preview)))
+        program, config_file = args.child
+        print(json.dumps(measure_one(program, config_file, args.preview)))
         return 0
     program = (args.program or default_program()).resolve()
     rows = [run_size(program, n, args.regions, args.preview) for n in sorted(args.accounts)]

@@ -33,7 +33,7 @@ import re
 import runpy
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -469,11 +469,14 @@ def _config_string(value: Any) -> tuple[str, bool]:
     return json.dumps(value, separators=(",", ":"), sort_keys=True), secret
 
 
-def read_config(project: Project, stack: str) -> tuple[dict[str, str], list[str]]:
+def read_config(
+    project: Project, stack: str, stack_config: Mapping[str, Any] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """The stack's config as ``PULUMI_CONFIG`` carries it, and the secret keys.
 
-    Project-level values and defaults from Pulumi.yaml come first; the stack file's
-    ``config:`` overrides them. A missing stack file is an empty config.
+    Project-level values and defaults from Pulumi.yaml come first; the stack's
+    ``config:`` overrides them: ``stack_config`` when given (values as YAML decodes them),
+    else the stack file's. A missing stack file is an empty config.
     """
     entries: dict[str, Any] = {}
     for key, spec in project.config.items():
@@ -484,16 +487,10 @@ def read_config(project: Project, stack: str) -> tuple[dict[str, str], list[str]
                 entries[_config_key(project.name, key)] = spec["default"]
         else:
             entries[_config_key(project.name, key)] = spec
-    path = project.stack_file(stack)
-    if path.is_file():
-        data = _read_yaml(path) or {}
-        if not isinstance(data, dict):
-            raise UsageError(f"{path}: {data!r} is not a mapping; expected a stack config file")
-        stack_config = data.get("config") or {}
-        if not isinstance(stack_config, dict):
-            raise UsageError(f"{path}: config: {stack_config!r}; expected a mapping")
-        for key, value in stack_config.items():
-            entries[_config_key(project.name, str(key))] = value
+    if stack_config is None:
+        stack_config = _stack_file_config(project.stack_file(stack))
+    for key, value in stack_config.items():
+        entries[_config_key(project.name, str(key))] = value
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in entries.items():
@@ -501,6 +498,18 @@ def read_config(project: Project, stack: str) -> tuple[dict[str, str], list[str]
         if secret:
             secret_keys.append(key)
     return config, secret_keys
+
+
+def _stack_file_config(path: Path) -> Mapping[str, Any]:
+    if not path.is_file():
+        return {}
+    data = _read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: {data!r} is not a mapping; expected a stack config file")
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise UsageError(f"{path}: config: {config!r}; expected a mapping")
+    return config
 
 
 def require_stack_file(project_dir: Path, stack: str) -> Path:
@@ -683,8 +692,18 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         return future
 
 
-def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan:
+def run_program(
+    project_dir: Path,
+    stack: str,
+    *,
+    preview: bool = False,
+    config: Mapping[str, Any] | None = None,
+) -> Plan:
     """Run the Pulumi program in ``project_dir`` for ``stack`` and return what it declared.
+
+    ``config`` replaces the ``config:`` of ``Pulumi.<stack>.yaml`` (keys and values as in
+    that file, e.g. ``{"aws:region": "us-east-1", "rootguard:regions": [...]}``), so
+    tests and benchmarks can plan generated configs without writing stack files.
 
     Raises ``UsageError`` (one line) for a missing or bad project, a program error
     (a ConfigError/RunError message as-is, else ``program failed: <Type>: <msg>``),
@@ -692,8 +711,8 @@ def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan
     """
     project = load_project(project_dir)
     stack_name = stack_short_name(stack)
-    config, secret_keys = read_config(project, stack)
-    mocks = AwsMocks(config=config, preview=preview)
+    config_values, secret_keys = read_config(project, stack, config)
+    mocks = AwsMocks(config=config_values, preview=preview)
     monitor = RecordingMonitor(mocks, project=project.name, stack=stack_name)
     program_log_handler = _ProgramLog()
     program_log = logging.getLogger("rootguard.program")
@@ -706,7 +725,7 @@ def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan
     def run() -> None:
         # Everything the SDK keeps in context variables (settings, config, the root
         # stack) lives in this copied context and is gone when the run ends.
-        pulumi.runtime.set_all_config(dict(config), secret_keys)
+        pulumi.runtime.set_all_config(dict(config_values), secret_keys)
         # set_mocks brings a fresh RPC manager but keeps the caller's set of pending
         # outputs and its lock: this run gets its own.
         settings.SETTINGS.outputs = set()
@@ -744,7 +763,7 @@ def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan
     # freed before the end anyway.
     gc.disable()
     try:
-        with _program_process_state(project, json.dumps(config), json.dumps(secret_keys)):
+        with _program_process_state(project, json.dumps(config_values), json.dumps(secret_keys)):
             contextvars.copy_context().run(run)
     except KeyboardInterrupt:
         raise
@@ -762,7 +781,7 @@ def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan
         raise _duplicate_error(monitor.duplicates[0])
     if program_log_handler.errors:
         raise UsageError(f"program logged an error: {_one_line(program_log_handler.errors[0])}")
-    return Plan(project.name, stack_name, preview, config, list(monitor.recorded))
+    return Plan(project.name, stack_name, preview, config_values, list(monitor.recorded))
 
 
 _PENDING_STACK = object()

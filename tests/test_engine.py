@@ -342,3 +342,21 @@ def test_packages_installed_inside_project_stay_imported(
     assert "installedpkg" in sys.modules
     assert "localmod" not in sys.modules
     monkeypatch.delitem(sys.modules, "installedpkg")
+
+
+def test_config_argument_replaces_stack_file() -> None:
+    plan = run_program(
+        BASIC,
+        "generated",
+        config={
+            "aws:region": "us-west-2",
+            "accountId": "444444444444",
+            "regions": ["us-east-1", "ap-south-1"],
+            "owner": "tests",
+        },
+    )
+    assert plan.stack == "generated"
+    assert plan.config["fixture-basic:accountId"] == "444444444444"
+    regional = named(plan, "regional")
+    assert regional.outputs["arn"].startswith("arn:aws:sns:ap-south-1:444444444444:")
+    assert named(plan, "on-default-provider").outputs["arn"].startswith("arn:aws:sns:us-west-2:")
