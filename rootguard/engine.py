@@ -71,7 +71,10 @@ __all__ = [
     "Placement",
     "Plan",
     "PlannedResource",
+    "Project",
+    "load_project",
     "placements",
+    "read_config",
     "require_stack_file",
     "reveal",
     "run_program",
@@ -80,9 +83,6 @@ __all__ = [
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECRET_CONFIG_PLACEHOLDER = "[secret]"
 """What an encrypted (``secure:``) config value reads as: the plan cannot decrypt it."""
-
-_log = logging.getLogger(__name__)
-
 
 # --------------------------------------------------------------------------------------
 # The plan
@@ -692,6 +692,10 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         return future
 
 
+_PENDING_STACK = object()
+"""Stands in for the root stack while ``set_mocks`` runs (see ``run_program``)."""
+
+
 def run_program(
     project_dir: Path,
     stack: str,
@@ -708,6 +712,9 @@ def run_program(
     Raises ``UsageError`` (one line) for a missing or bad project, a program error
     (a ConfigError/RunError message as-is, else ``program failed: <Type>: <msg>``),
     an error logged with ``pulumi.log.error``, or a duplicate URN.
+
+    The program runs in this process (working directory, ``sys.path``, ``sys.argv``,
+    ``PULUMI_CONFIG`` set for it and restored afterwards): one run at a time.
     """
     project = load_project(project_dir)
     stack_name = stack_short_name(stack)
@@ -782,9 +789,6 @@ def run_program(
     if program_log_handler.errors:
         raise UsageError(f"program logged an error: {_one_line(program_log_handler.errors[0])}")
     return Plan(project.name, stack_name, preview, config_values, list(monitor.recorded))
-
-
-_PENDING_STACK = object()
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
