@@ -1,0 +1,811 @@
+"""The offline engine: run a Pulumi Python program in-process and record what it declares.
+
+``run_program(project_dir, stack)`` reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``,
+sets the runtime config as the Pulumi CLI would (``PULUMI_CONFIG``), and runs the
+program's ``__main__.py`` under the SDK's mock engine (``pulumi.runtime.set_mocks``)
+with a recording monitor and AWS-like mocks. No Pulumi CLI, no cloud, no credentials.
+
+What differs from the SDK's stock ``MockMonitor`` (see FIELD-NOTES):
+
+- URNs follow the engine's rule: the root stack type is left out of the qualified type
+  and a child chains its parent's *full* qualified type. The monitor hands these URNs
+  back to the SDK, so parents, dependencies and provider references agree with them.
+- A second registration of a URN is an error (the stock mock silently overwrites).
+- Outputs look like AWS's: ids, auto-names and ARNs carrying the account of the
+  resource's provider and the resource's region. With ``preview=True`` everything the
+  provider would compute stays unknown, as in a first ``pulumi preview``.
+
+Recorded inputs and outputs are the *wire* form the engine sees: camelCase keys,
+unknowns as the engine's sentinel string, secrets wrapped with the signature key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import contextvars
+import gc
+import json
+import logging
+import os
+import re
+import runpy
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings
+from pulumi.runtime import stack as pulumi_stack
+from pulumi.runtime.proto import resource_pb2
+
+from rootguard.awsmocks import (
+    AWS_PROVIDER_TYPE,
+    DEFAULT_ACCOUNT_ID,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    AwsMocks,
+    Placement,
+    default_placement,
+    provider_placement,
+    provider_urn,
+    resource_placement,
+    reveal,
+)
+from rootguard.errors import UsageError
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "SECRET_SIG",
+    "SIG_KEY",
+    "UNKNOWN",
+    "Placement",
+    "Plan",
+    "PlannedResource",
+    "Project",
+    "load_project",
+    "placements",
+    "read_config",
+    "require_stack_file",
+    "reveal",
+    "run_program",
+]
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+SECRET_CONFIG_PLACEHOLDER = "[secret]"
+"""What an encrypted (``secure:``) config value reads as: the plan cannot decrypt it."""
+
+# --------------------------------------------------------------------------------------
+# The plan
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedResource:
+    """One ``RegisterResource`` call as the engine received it, and the mock's answer."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    """Parent URN; None only for the root stack."""
+    provider: str | None
+    """``"<provider urn>::<provider id>"``; None for the default provider and components."""
+    dependencies: list[str]
+    """Sorted URNs: ``depends_on`` (a component expanded to its children) and inputs."""
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    """Wire form: camelCase keys, ``UNKNOWN`` for unknowns, secrets wrapped with ``SIG_KEY``."""
+    outputs: dict[str, Any]
+    """Wire form of the mock's answer (for components and the stack: registered outputs)."""
+    id: str | None
+    """None for components, the stack and every resource during a preview."""
+
+
+@dataclass
+class Plan:
+    """Everything a program declared, in registration order (stack, providers, components)."""
+
+    project: str
+    stack: str
+    preview: bool
+    config: dict[str, str]
+    """``"ns:key"`` -> string value, as ``PULUMI_CONFIG`` carries it."""
+    resources: list[PlannedResource] = field(default_factory=list)
+
+    def by_urn(self) -> dict[str, PlannedResource]:
+        return {resource.urn: resource for resource in self.resources}
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract shape of ``rootguard plan --json`` (ARCHITECTURE.md)."""
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "custom": r.custom,
+                    "parent": r.parent,
+                    "provider": r.provider,
+                    "dependencies": r.dependencies,
+                    "propertyDependencies": r.property_dependencies,
+                    "inputs": r.inputs,
+                }
+                for r in self.resources
+            ],
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Wire values
+# --------------------------------------------------------------------------------------
+
+
+def wire_value(value: struct_pb2.Value) -> Any:
+    """A protobuf ``Value`` as plain JSON data; integral numbers become ints."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "struct_value":
+        return wire_struct(value.struct_value)
+    if kind == "list_value":
+        return [wire_value(item) for item in value.list_value.values]
+    return None
+
+
+def wire_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A protobuf ``Struct`` as a dict with sorted keys (stable output)."""
+    fields = struct.fields
+    return {key: wire_value(fields[key]) for key in sorted(fields)}
+
+
+# --------------------------------------------------------------------------------------
+# Where aws resources live
+# --------------------------------------------------------------------------------------
+
+
+def placements(plan: Plan) -> dict[str, Placement]:
+    """Account and region of every aws provider and aws custom resource of ``plan``.
+
+    The rule of ARCHITECTURE.md: the account of the resource's provider (else the
+    stack's default account), the region of its own ``region`` input, else its
+    provider's, else ``aws:region``.
+    """
+    default = default_placement(plan.config)
+    providers: dict[str, Placement] = {}
+    result: dict[str, Placement] = {}
+    for resource in plan.resources:
+        if resource.type == AWS_PROVIDER_TYPE:
+            own = provider_placement(resource.inputs)
+            placement = Placement(own.account or default.account, own.region or default.region)
+            providers[resource.urn] = result[resource.urn] = placement
+        elif resource.custom and resource.type.startswith("aws:"):
+            provider = providers.get(provider_urn(resource.provider) or "", default)
+            result[resource.urn] = resource_placement(provider, resource.inputs)
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# The recording monitor
+# --------------------------------------------------------------------------------------
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A ``MockMonitor`` that records every registration and builds engine URNs.
+
+    Answers are composed in wire form, the request's inputs plus what the AWS mocks
+    compute, so secrets and unknowns come back exactly as they were sent; nothing here
+    needs the event loop, so the SDK may call it inline or from threads (a lock guards
+    the bookkeeping).
+    """
+
+    mocks: AwsMocks
+
+    def __init__(self, mocks: AwsMocks, *, project: str, stack: str) -> None:
+        super().__init__(mocks)
+        self._prefix = f"urn:pulumi:{stack}::{project}::"
+        self._lock = threading.Lock()
+        self._by_urn: dict[str, PlannedResource] = {}
+        self.recorded: list[PlannedResource] = []
+        """Registrations in arrival order (reads of existing resources are not planned)."""
+        self.duplicates: list[str] = []
+        """URNs registered (or read) a second time."""
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The engine's URN: the root stack type left out, a parent's full type chained."""
+        if parent:
+            parent_type = parent.split("::", 3)[2]
+            if parent_type != STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return f"{self._prefix}{type_}::{name}"
+
+    def _claim(self, urn: str) -> bool:
+        """Reserve ``urn`` for one resource; False (and noted) when one already holds it."""
+        with self._lock:
+            if urn in self.resources:
+                self.duplicates.append(urn)
+                return False
+            self.resources[urn] = self.ResourceRegistration(urn, "", {})
+            return True
+
+    def _answer(
+        self, urn: str, request: Any, inputs: dict[str, Any], existing_id: str
+    ) -> tuple[str | None, dict[str, Any], struct_pb2.Struct]:
+        """The mock's id, outputs (wire dict) and the same outputs as a ``Struct``."""
+        id_, computed = self.mocks.answer(
+            urn=urn,
+            type_=request.type,
+            name=request.name,
+            custom=getattr(request, "custom", True),
+            provider=request.provider,
+            inputs=inputs,
+            existing_id=existing_id or None,
+        )
+        outputs = dict(sorted({**inputs, **computed}.items()))
+        with self._lock:
+            self.resources[urn] = self.ResourceRegistration(urn, id_ or "", outputs)
+        return id_, outputs, _struct(outputs)
+
+    def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if not self._claim(urn):
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        record = PlannedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
+            parent=request.parent or None,
+            provider=request.provider or None,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={
+                key: sorted(set(request.propertyDependencies[key].urns))
+                for key in sorted(request.propertyDependencies)
+            },
+            inputs=wire_struct(request.object),
+            outputs={},
+            id=None,
+        )
+        with self._lock:
+            self.recorded.append(record)
+            self._by_urn[urn] = record
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        record.id, record.outputs, state = self._answer(
+            urn, request, record.inputs, request.importId
+        )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id or "", object=state)
+
+    def ReadResource(self, request: resource_pb2.ReadResourceRequest) -> Any:
+        """``Resource.get(...)``: not part of the plan, but it holds its URN as in the engine."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if not self._claim(urn):
+            return resource_pb2.ReadResourceResponse(urn=urn)
+        _, _, state = self._answer(urn, request, wire_struct(request.properties), request.id)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=state)
+
+    def RegisterResourceOutputs(self, request: resource_pb2.RegisterResourceOutputsRequest) -> Any:
+        outputs = wire_struct(request.outputs)
+        with self._lock:
+            record = self._by_urn.get(request.urn)
+            if record is not None and not record.custom:
+                record.outputs = outputs
+        return empty_pb2.Empty()
+
+    def Invoke(self, request: resource_pb2.ResourceInvokeRequest) -> Any:
+        args = wire_struct(request.args)
+        if request.tok == "pulumi:pulumi:getResource":
+            with self._lock:
+                registration = self.resources.get(args.get("urn", ""))
+            if registration is None:
+                raise Exception(f"unknown resource {args.get('urn')}")
+            result = registration._asdict()
+        else:
+            result = self.mocks.invoke(request.tok, args, request.provider)
+        return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
+
+
+def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+# --------------------------------------------------------------------------------------
+# Project and stack files
+# --------------------------------------------------------------------------------------
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI (Go, YAML 1.2) reads it: only true/false are booleans,
+    and dates stay strings."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_Yaml12Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or "not valid YAML"
+        raise UsageError(f"{path}:{where}: {problem}; expected valid YAML") from err
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror})") from err
+
+
+@dataclass(frozen=True)
+class Project:
+    """What ``Pulumi.yaml`` says: the name, the program to run, where stack files live."""
+
+    name: str
+    directory: Path
+    program: Path
+    """The ``__main__.py`` the Python language host would run."""
+    stack_config_dir: Path
+    config: dict[str, Any]
+    """Project-level config values and defaults (``config:`` in Pulumi.yaml)."""
+
+    def stack_file(self, stack: str) -> Path:
+        return self.stack_config_dir / f"Pulumi.{stack_short_name(stack)}.yaml"
+
+
+_STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def stack_short_name(stack: str) -> str:
+    """``org/project/dev`` -> ``dev``: the name in URNs and in ``Pulumi.<stack>.yaml``."""
+    short = stack.rsplit("/", 1)[-1]
+    if not _STACK_RE.match(short):
+        raise UsageError(
+            f"--stack: {stack!r} is not a stack name; expected letters, digits, '-', '_' or '.'"
+        )
+    return short
+
+
+def load_project(project_dir: Path) -> Project:
+    """Read ``project_dir/Pulumi.yaml``; a missing or unusable one is a ``UsageError``."""
+    directory = Path(project_dir).resolve()
+    if not directory.is_dir():
+        raise UsageError(f"{project_dir}: no such directory; expected a Pulumi project directory")
+    path = directory / "Pulumi.yaml"
+    if not path.is_file():
+        alternative = directory / "Pulumi.yml"
+        if not alternative.is_file():
+            raise UsageError(f"{project_dir}: no Pulumi.yaml; expected a Pulumi project directory")
+        path = alternative
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: {data!r} is not a mapping; expected a Pulumi project file")
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise UsageError(f"{path}: name: {name!r}; expected the project name")
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise UsageError(f"{path}: runtime: {runtime_name!r}; expected python")
+    main = data.get("main")
+    program = directory / main if isinstance(main, str) and main else directory
+    if program.is_dir():
+        program = program / "__main__.py"
+    if not program.is_file():
+        raise UsageError(f"{path}: no program at {program}; expected a __main__.py to run")
+    config_dir = data.get("stackConfigDir")
+    stack_config_dir = directory / config_dir if isinstance(config_dir, str) else directory
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise UsageError(f"{path}: config: {config!r}; expected a mapping")
+    return Project(name, directory, program.resolve(), stack_config_dir, config)
+
+
+def _config_key(project: str, key: str) -> str:
+    parts = key.split(":")
+    if len(parts) == 1:
+        return f"{project}:{key}"
+    if len(parts) == 3 and parts[1] == "config":  # the legacy "ns:config:key" form
+        return f"{parts[0]}:{parts[2]}"
+    return key
+
+
+def _config_string(value: Any) -> tuple[str, bool]:
+    """A config value as ``PULUMI_CONFIG`` carries it, and whether it is secret.
+
+    Strings as they are, scalars as YAML spells them, lists and maps as compact JSON.
+    """
+    secret = False
+
+    def plain(item: Any) -> Any:
+        nonlocal secret
+        if isinstance(item, dict):
+            if set(item) == {"secure"}:
+                secret = True
+                return SECRET_CONFIG_PLACEHOLDER
+            return {str(key): plain(val) for key, val in item.items()}
+        if isinstance(item, list):
+            return [plain(val) for val in item]
+        return item
+
+    value = plain(value)
+    if isinstance(value, str):
+        return value, secret
+    if isinstance(value, bool):
+        return ("true" if value else "false"), secret
+    if value is None:
+        return "", secret
+    if isinstance(value, int | float):
+        return str(value), secret
+    return json.dumps(value, separators=(",", ":"), sort_keys=True), secret
+
+
+def read_config(
+    project: Project, stack: str, stack_config: Mapping[str, Any] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The stack's config as ``PULUMI_CONFIG`` carries it, and the secret keys.
+
+    Project-level values and defaults from Pulumi.yaml come first; the stack's
+    ``config:`` overrides them: ``stack_config`` when given (values as YAML decodes them),
+    else the stack file's. A missing stack file is an empty config.
+    """
+    entries: dict[str, Any] = {}
+    for key, spec in project.config.items():
+        if isinstance(spec, dict) and ({"type", "default", "value"} & set(spec)):
+            if "value" in spec:
+                entries[_config_key(project.name, key)] = spec["value"]
+            elif "default" in spec:
+                entries[_config_key(project.name, key)] = spec["default"]
+        else:
+            entries[_config_key(project.name, key)] = spec
+    if stack_config is None:
+        stack_config = _stack_file_config(project.stack_file(stack))
+    for key, value in stack_config.items():
+        entries[_config_key(project.name, str(key))] = value
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in entries.items():
+        config[key], secret = _config_string(value)
+        if secret:
+            secret_keys.append(key)
+    return config, secret_keys
+
+
+def _stack_file_config(path: Path) -> Mapping[str, Any]:
+    if not path.is_file():
+        return {}
+    data = _read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: {data!r} is not a mapping; expected a stack config file")
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise UsageError(f"{path}: config: {config!r}; expected a mapping")
+    return config
+
+
+def require_stack_file(project_dir: Path, stack: str) -> Path:
+    """The stack's config file; a ``UsageError`` naming the stacks there when absent.
+
+    ``run_program`` treats a missing file as an empty config (as ``pulumi`` does for a
+    new stack); the command line uses this first so a mistyped ``--stack`` is an error.
+    """
+    project = load_project(project_dir)
+    path = project.stack_file(stack)
+    if not path.is_file():
+        stacks = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")]
+            for p in project.stack_config_dir.glob("Pulumi.*.yaml")
+        )
+        known = ", ".join(stacks) if stacks else "none"
+        raise UsageError(
+            f"--stack {stack}: no {path.name} in {project.stack_config_dir}; "
+            f"expected one of the stacks there ({known})"
+        )
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# Running the program
+# --------------------------------------------------------------------------------------
+
+_PROTECTED_TOP_LEVEL = ("rootguard", "pulumi")
+"""Top-level packages the engine itself runs on: a program folder never shadows them."""
+
+
+def _places(module: ModuleType) -> list[str]:
+    """Where a module lives on disk (its file, a package's folders)."""
+    places: list[str] = []
+    file = getattr(module, "__file__", None)
+    if isinstance(file, str):
+        places.append(file)
+    path = getattr(module, "__path__", None)
+    if path is not None:
+        with contextlib.suppress(TypeError):
+            places.extend(str(p) for p in path)
+    return places
+
+
+class _ProgramModules:
+    """Tells the program's own modules (from its folder) from everything else.
+
+    Packages installed inside the project (a ``.venv`` whose site-packages is on
+    ``sys.path``) live under its folder too, but they are not the program's: they stay.
+    """
+
+    def __init__(self, folders: list[Path], search_path: list[str]) -> None:
+        roots = {os.path.join(str(f), "") for f in folders}
+        roots |= {os.path.join(os.path.realpath(f), "") for f in folders}
+        self.roots = tuple(roots)
+        entries = {os.path.join(e, "") for e in search_path if e}
+        entries |= {os.path.join(os.path.realpath(e), "") for e in search_path if e}
+        self.installed = tuple(e for e in entries if e.startswith(self.roots) and e not in roots)
+
+    def owns(self, module: ModuleType) -> bool:
+        return any(
+            place.startswith(self.roots) and not place.startswith(self.installed)
+            for place in _places(module)
+        )
+
+
+def _top_level_names(directory: Path) -> set[str]:
+    """Module names a directory provides when it is first on ``sys.path``."""
+    names = set()
+    for entry in directory.iterdir():
+        name = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+        if name.isidentifier() and (entry.is_dir() or entry.name.endswith(".py")):
+            names.add(name)
+    return {
+        name
+        for name in names
+        if not name.startswith(_PROTECTED_TOP_LEVEL) and name not in sys.stdlib_module_names
+    }
+
+
+@contextlib.contextmanager
+def _program_process_state(project: Project, config_env: str, secrets_env: str) -> Iterator[None]:
+    """Make this process look like the language host's for the program, then undo it.
+
+    ``sys.path`` gets the program's folder first and the working directory becomes it;
+    ``sys.argv``, ``PULUMI_CONFIG`` and ``PULUMI_CONFIG_SECRET_KEYS`` are set. Modules the
+    program imports from its folder are dropped afterwards, and same-named modules
+    imported before (another project's ``components``) are set aside meanwhile, so
+    several runs in one process do not see each other's code.
+    """
+    program_dir = project.program.parent
+    own = _ProgramModules([program_dir, project.directory], sys.path)
+    shadowed_names = _top_level_names(program_dir)
+    saved_path = list(sys.path)
+    saved_argv = list(sys.argv)
+    saved_cwd = os.getcwd()
+    saved_env = {key: os.environ.get(key) for key in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    before = set(sys.modules)
+    set_aside = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".", 1)[0] in shadowed_names and not own.owns(module)
+    }
+    for name in set_aside:
+        del sys.modules[name]
+    try:
+        sys.path.insert(0, str(program_dir))
+        sys.argv = [str(project.program)]
+        os.chdir(program_dir)
+        os.environ["PULUMI_CONFIG"] = config_env
+        os.environ["PULUMI_CONFIG_SECRET_KEYS"] = secrets_env
+        # What the program prints is diagnostics, as under the CLI: stdout stays clean
+        # for `rootguard plan --json`.
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        sys.argv = saved_argv
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            if module is not None and (name.split(".", 1)[0] in shadowed_names or own.owns(module)):
+                del sys.modules[name]
+        sys.modules.update(set_aside)
+
+
+def _current_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's event loop if one is set, without creating one."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    return getattr(local, "_loop", None)
+
+
+class _ProgramLog(logging.Handler):
+    """What the program logs through ``pulumi.log``: warnings go to stderr, as the
+    CLI shows them; errors are kept, since the engine fails a run that logs one."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            self.errors.append(message)
+        else:
+            sys.stderr.write(f"warning: {message}\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def _program_error(err: BaseException) -> UsageError:
+    if isinstance(err, UsageError | pulumi.RunError):
+        return UsageError(_one_line(str(err)) or type(err).__name__)
+    return UsageError(f"program failed: {type(err).__name__}: {_one_line(str(err))}")
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each job at once, in the calling thread.
+
+    The SDK sends every monitor RPC through the loop's default executor, as blocking
+    gRPC calls. The recording monitor answers from memory, so worker threads would only
+    add GIL hand-offs (several times the monitor's own cost) and let thread scheduling
+    decide the registration order. Inline, runs are faster and deterministic. (A
+    ThreadPoolExecutor subclass because asyncio accepts nothing else; no thread starts.)
+    """
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:  # handed to the awaiting coroutine, as a thread pool does
+            future.set_exception(err)
+        return future
+
+
+_PENDING_STACK = object()
+"""Stands in for the root stack while ``set_mocks`` runs (see ``run_program``)."""
+
+
+def run_program(
+    project_dir: Path,
+    stack: str,
+    *,
+    preview: bool = False,
+    config: Mapping[str, Any] | None = None,
+) -> Plan:
+    """Run the Pulumi program in ``project_dir`` for ``stack`` and return what it declared.
+
+    ``config`` replaces the ``config:`` of ``Pulumi.<stack>.yaml`` (keys and values as in
+    that file, e.g. ``{"aws:region": "us-east-1", "rootguard:regions": [...]}``), so
+    tests and benchmarks can plan generated configs without writing stack files.
+
+    Raises ``UsageError`` (one line) for a missing or bad project, a program error
+    (a ConfigError/RunError message as-is, else ``program failed: <Type>: <msg>``),
+    an error logged with ``pulumi.log.error``, or a duplicate URN.
+
+    The program runs in this process (working directory, ``sys.path``, ``sys.argv``,
+    ``PULUMI_CONFIG`` set for it and restored afterwards): one run at a time.
+    """
+    project = load_project(project_dir)
+    stack_name = stack_short_name(stack)
+    config_values, secret_keys = read_config(project, stack, config)
+    mocks = AwsMocks(config=config_values, preview=preview)
+    monitor = RecordingMonitor(mocks, project=project.name, stack=stack_name)
+    program_log_handler = _ProgramLog()
+    program_log = logging.getLogger("rootguard.program")
+    program_log.propagate = False  # shown (warnings) or raised (errors) here
+    program_log.addHandler(program_log_handler)
+
+    def program() -> None:
+        runpy.run_path(str(project.program), run_name="__main__")
+
+    def run() -> None:
+        # Everything the SDK keeps in context variables (settings, config, the root
+        # stack) lives in this copied context and is gone when the run ends.
+        pulumi.runtime.set_all_config(dict(config_values), secret_keys)
+        # set_mocks brings a fresh RPC manager but keeps the caller's set of pending
+        # outputs and its lock: this run gets its own.
+        settings.SETTINGS.outputs = set()
+        settings.SETTINGS.lock = threading.Lock()
+        previous_loop = _current_event_loop()
+        loop = asyncio.new_event_loop()
+        # After a program error the SDK leaves tasks that failed or wait forever; the
+        # first error is the one reported, the rest is noise.
+        loop.set_exception_handler(lambda _loop, _context: None)
+        loop.set_default_executor(_InlineExecutor())
+        asyncio.set_event_loop(loop)
+        try:
+            # set_mocks registers and closes a root stack itself unless one is active;
+            # the language host creates the stack around the program instead
+            # (run_in_stack), which registers exports and supports pulumi.run.
+            settings.set_root_resource(_PENDING_STACK)  # type: ignore[arg-type]
+            pulumi.runtime.set_mocks(
+                mocks,
+                project=project.name,
+                stack=stack_name,
+                preview=preview,
+                logger=program_log,
+                monitor=monitor,
+            )
+            settings.set_root_resource(None)  # type: ignore[arg-type]
+            loop.run_until_complete(pulumi_stack.run_in_stack(program))
+        finally:
+            _close_loop(loop)
+            asyncio.set_event_loop(previous_loop)
+
+    gc_was_enabled = gc.isenabled()
+    # The SDK keeps a task and futures per output alive until the program ends; with
+    # thousands of resources the collector rescans them over and over for nothing
+    # (measured: 3x the CPU at 50 accounts x 17 regions). Nothing the run creates is
+    # freed before the end anyway.
+    gc.disable()
+    try:
+        with _program_process_state(project, json.dumps(config_values), json.dumps(secret_keys)):
+            contextvars.copy_context().run(run)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:
+        if monitor.duplicates:
+            raise _duplicate_error(monitor.duplicates[0]) from err
+        if isinstance(err, UsageError) and "\n" not in str(err):
+            raise
+        raise _program_error(err) from err
+    finally:
+        program_log.removeHandler(program_log_handler)
+        if gc_was_enabled:
+            gc.enable()
+    if monitor.duplicates:
+        raise _duplicate_error(monitor.duplicates[0])
+    if program_log_handler.errors:
+        raise UsageError(f"program logged an error: {_one_line(program_log_handler.errors[0])}")
+    return Plan(project.name, stack_name, preview, config_values, list(monitor.recorded))
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed program left waiting, stop the executor, close the loop."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+def _duplicate_error(urn: str) -> UsageError:
+    """The engine refuses a second resource with one URN (one type, name and parent)."""
+    return UsageError(
+        f"duplicate resource URN {urn}; expected unique names for resources of one type "
+        "under one parent"
+    )

@@ -1,0 +1,151 @@
+"""`rootguard plan`: run a Pulumi program offline and show what it would deploy.
+
+The program in PROJECT_DIR runs in-process under the mock engine of
+``rootguard.engine`` with the stack's config; no Pulumi CLI, no cloud, no credentials.
+The readable output is the resource tree (stack, providers, components, resources with
+their account and region) followed by counts per type, account and region; ``--json``
+prints the contract shape of ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from rootguard.engine import (
+    Placement,
+    Plan,
+    PlannedResource,
+    placements,
+    require_stack_file,
+    run_program,
+)
+
+PROVIDER_PREFIX = "pulumi:providers:"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "project_dir",
+        nargs="?",
+        default=".",
+        metavar="PROJECT_DIR",
+        help="the Pulumi project (holding Pulumi.yaml); default: the current directory",
+    )
+    parser.add_argument(
+        "--stack",
+        required=True,
+        metavar="NAME",
+        help="the stack whose Pulumi.<NAME>.yaml config the program runs with",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the resources as JSON (the plan contract)"
+    )
+    parser.add_argument(
+        "--preview",
+        action="store_true",
+        help="leave computed outputs (ids, ARNs) unknown, as a first `pulumi preview` does",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    project_dir = Path(args.project_dir)
+    require_stack_file(project_dir, args.stack)
+    plan = run_program(project_dir, args.stack, preview=args.preview)
+    if args.json:
+        sys.stdout.write(json.dumps(plan.to_json(), indent=2) + "\n")
+    else:
+        # Wide enough for nested types when piped (CI logs) instead of rich's 80 columns.
+        console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+        render(plan, console)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# Readable output
+# --------------------------------------------------------------------------------------
+
+
+def _where(placement: Placement | None) -> str:
+    if placement is None:
+        return ""
+    return f"{placement.account or '?'} {placement.region or '?'}"
+
+
+def _label(resource: PlannedResource, placement: Placement | None) -> Text:
+    label = Text()
+    label.append(resource.name, style="bold")
+    label.append(f"  {resource.type}", style="dim")
+    where = _where(placement)
+    if where:
+        label.append(f"  {where}", style="cyan")
+    if resource.type.startswith(PROVIDER_PREFIX):
+        label.append("  provider", style="magenta")
+    elif resource.custom and resource.type.startswith("aws:") and resource.provider is None:
+        label.append("  default provider", style="yellow")
+    return label
+
+
+def resource_tree(plan: Plan, where: dict[str, Placement]) -> Tree:
+    """Stack -> components -> resources, in registration order; providers included."""
+    root = Tree(Text(f"{plan.project} / {plan.stack}", style="bold"))
+    nodes: dict[str, Tree] = {}
+    for resource in plan.resources:
+        label = _label(resource, where.get(resource.urn))
+        if resource.parent is None and not nodes:
+            root = nodes[resource.urn] = Tree(label)  # the stack
+        else:
+            nodes[resource.urn] = nodes.get(resource.parent or "", root).add(label)
+    return root
+
+
+def _count_table(title: str, column: str, counts: Counter[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(column)
+    table.add_column("resources", justify="right")
+    for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(key, str(count))
+    table.add_row(Text("total", style="bold"), Text(str(counts.total()), style="bold"))
+    return table
+
+
+def summary_tables(plan: Plan, where: dict[str, Placement]) -> list[Table]:
+    """Counts per type (everything but the stack), per account and per region (aws
+    resources, providers left out)."""
+    by_type: Counter[str] = Counter(r.type for r in plan.resources if r.parent is not None)
+    located = [
+        where[r.urn]
+        for r in plan.resources
+        if r.urn in where and not r.type.startswith(PROVIDER_PREFIX)
+    ]
+    by_account: Counter[str] = Counter(p.account or "?" for p in located)
+    by_region: Counter[str] = Counter(p.region or "?" for p in located)
+    return [
+        _count_table("Resources by type", "type", by_type),
+        _count_table("AWS resources by account", "account", by_account),
+        _count_table("AWS resources by region", "region", by_region),
+    ]
+
+
+def render(plan: Plan, console: Console) -> None:
+    where = placements(plan)
+    custom = sum(1 for r in plan.resources if r.custom)
+    mode = "preview (computed outputs unknown)" if plan.preview else "plan"
+    console.print(
+        Text(
+            f"rootguard {mode}: project {plan.project}, stack {plan.stack}: "
+            f"{len(plan.resources)} resources ({custom} custom)",
+            style="bold",
+        )
+    )
+    console.print(resource_tree(plan, where))
+    for table in summary_tables(plan, where):
+        console.print(table)

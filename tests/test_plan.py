@@ -1,0 +1,142 @@
+"""`rootguard plan`: the JSON contract, the readable tree and counts, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rootguard.cli import main
+from rootguard.engine import UNKNOWN
+
+PROGRAMS = Path(__file__).parent / "fixtures" / "programs"
+REPO = Path(__file__).parent.parent
+RESOURCE_KEYS = {
+    "urn",
+    "type",
+    "name",
+    "custom",
+    "parent",
+    "provider",
+    "dependencies",
+    "propertyDependencies",
+    "inputs",
+}
+
+
+def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["plan", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["plan", *args]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("rootguard plan: error: ")
+    return lines[0]
+
+
+def test_plan_json_has_contract_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    document = plan_json(capsys, str(PROGRAMS / "basic"), "--stack", "test")
+    assert set(document) == {"project", "stack", "resources"}
+    assert (document["project"], document["stack"]) == ("fixture-basic", "test")
+    for resource in document["resources"]:
+        assert set(resource) == RESOURCE_KEYS
+    by_name = {r["name"]: r for r in document["resources"]}
+    provider = by_name["acct"]
+    assert provider["type"] == "pulumi:providers:aws"
+    assert by_name["alerts"]["provider"].startswith(provider["urn"] + "::")
+    assert by_name["main-policy"]["propertyDependencies"]["bucket"] == [
+        by_name["main-bucket"]["urn"]
+    ]
+    assert by_name["fixture-basic-test"]["parent"] is None
+
+
+def test_plan_json_preview_keeps_unknown_sentinels(capsys: pytest.CaptureFixture[str]) -> None:
+    document = plan_json(capsys, str(PROGRAMS / "basic"), "--stack", "test", "--preview")
+    by_name = {r["name"]: r for r in document["resources"]}
+    assert by_name["main-policy"]["inputs"]["bucket"] == UNKNOWN
+
+
+def test_plan_json_stdout_stays_clean_when_program_prints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: chatty\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("print('hello from the program')\n")
+    assert main(["plan", str(tmp_path), "--stack", "dev", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["project"] == "chatty"
+    assert "hello from the program" in captured.err
+
+
+def test_plan_readable_shows_tree_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(PROGRAMS / "multi-account"), "--stack", "test"]) == 0
+    out = capsys.readouterr().out
+    assert "multi-account-test" in out
+    assert "aws-prod  pulumi:providers:aws  111111111111 us-east-1  provider" in out
+    assert "prod-recorder-eu-west-1  aws:cfg/recorder:Recorder  111111111111 eu-west-1" in out
+    for title in ("Resources by type", "AWS resources by account", "AWS resources by region"):
+        assert title in out
+    rows = {tuple(cell.strip() for cell in line.split("│")[1:3]) for line in out.splitlines()}
+    assert ("111111111111", "17") in rows
+    assert ("222222222222", "17") in rows
+    assert ("eu-west-1", "6") in rows
+    assert ("aws:cfg/recorder:Recorder", "4") in rows
+
+
+def test_plan_marks_resources_on_default_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(PROGRAMS / "basic"), "--stack", "test"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "on-default-provider  aws:sns/topic:Topic  123456789012 eu-west-1  default provider" in out
+    )
+
+
+def test_plan_missing_project_dir_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    line = one_line_error(capsys, str(tmp_path / "absent"), "--stack", "dev")
+    assert "no such directory" in line
+
+
+def test_plan_missing_pulumi_yaml_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert "no Pulumi.yaml" in one_line_error(capsys, str(tmp_path), "--stack", "dev")
+
+
+def test_plan_unknown_stack_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(capsys, str(PROGRAMS / "basic"), "--stack", "prod")
+    assert "Pulumi.prod.yaml" in line
+    assert "(test)" in line
+
+
+def test_plan_missing_stack_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", str(PROGRAMS / "basic")])
+    assert exc.value.code == 2
+    assert "--stack" in capsys.readouterr().err
+
+
+def test_plan_duplicate_urn_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(capsys, str(PROGRAMS / "duplicate"), "--stack", "test")
+    assert "urn:pulumi:test::fixture-duplicate::aws:sns/topic:Topic::alerts" in line
+
+
+def test_plan_program_exception_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(capsys, str(PROGRAMS / "failing"), "--stack", "value-error")
+    assert line.endswith("program failed: ValueError: threshold must be positive, not -1")
+
+
+@pytest.mark.skipif(not (REPO / "__main__.py").exists(), reason="the stack program is not here yet")
+def test_plan_runs_repo_example_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    """What `make preview` runs: this repository's program on Pulumi.dev.yaml."""
+    document = plan_json(capsys, str(REPO), "--stack", "dev")
+    assert document["project"] == "rootguard"
+    types = {r["type"] for r in document["resources"]}
+    assert "pulumi:providers:aws" in types
+    assert "aws:cfg/recorder:Recorder" in types
