@@ -19,6 +19,7 @@ import yaml
 from google.protobuf import empty_pb2
 from pulumi.provider.experimental.analyzer import (
     Analyzer,
+    AnalyzeResult,
     ComponentDefinition,
     PropertyDefinition,
     PropertyType,
@@ -62,10 +63,13 @@ ACCOUNT_BASELINE_OUTPUTS = {
 
 
 @pytest.fixture(scope="module")
-def definitions() -> dict[str, ComponentDefinition]:
-    result = Analyzer(provider.PACKAGE).analyze(provider.hosted_components())
-    assert result["type_definitions"] == {}, "hosted components need no complex schema types"
-    return result["component_definitions"]
+def analysis() -> AnalyzeResult:
+    return Analyzer(provider.PACKAGE).analyze(provider.hosted_components())
+
+
+@pytest.fixture(scope="module")
+def definitions(analysis: AnalyzeResult) -> dict[str, ComponentDefinition]:
+    return analysis["component_definitions"]
 
 
 def _shape(prop: PropertyDefinition) -> tuple[PropertyType | None, PropertyType | None]:
@@ -110,15 +114,20 @@ def test_provider_schema_account_baseline_outputs_typed_and_described(
         assert not prop.plain, f"output {name} must not be plain"
 
 
-def test_provider_schema_every_input_and_output_has_a_description(
-    definitions: dict[str, ComponentDefinition],
+def test_provider_schema_every_input_output_and_type_field_has_a_description(
+    analysis: AnalyzeResult,
 ) -> None:
-    missing = [
-        f"{name}.{prop_name}"
-        for name, definition in definitions.items()
+    """Holds for every hosted component, and for nested TypedDicts (schema types) too."""
+    fields = [
+        (f"{name}.{prop_name}", prop)
+        for name, definition in analysis["component_definitions"].items()
         for prop_name, prop in {**definition.inputs, **definition.outputs}.items()
-        if not (prop.description or "").strip()
+    ] + [
+        (f"{name}.{prop_name}", prop)
+        for name, type_def in analysis["type_definitions"].items()
+        for prop_name, prop in type_def.properties.items()
     ]
+    missing = [where for where, prop in fields if not (prop.description or "").strip()]
     assert missing == [], "give each field a docstring line below it"
 
 
@@ -198,9 +207,11 @@ def test_provider_plugin_manifest_runs_python_from_this_repository() -> None:
 
 
 def test_provider_entry_point_serves_schema_over_grpc() -> None:
-    """provider/__main__.py as the language host starts it: engine address, port on stdout."""
+    """As Pulumi's Python language host runs a plugin folder without pyproject.toml:
+    `python <folder> <engine address>`; the provider prints its port on stdout."""
+    assert not (PLUGIN_DIR / "pyproject.toml").exists(), "the host would run it as a package"
     process = subprocess.Popen(
-        [sys.executable, str(PLUGIN_DIR / "__main__.py"), "127.0.0.1:1"],
+        [sys.executable, str(PLUGIN_DIR), "127.0.0.1:1"],
         stdout=subprocess.PIPE,
         text=True,
     )
