@@ -171,7 +171,10 @@ def archive_problems(registrations: list[dict[str, Any]], inside: Path) -> list[
 def test_library_wheel_holds_every_package_file_and_nothing_else(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = {n for n in wheel.namelist() if ".dist-info/" not in n}
-    assert names == source_files()
+    expected = source_files()
+    missing, extra = sorted(expected - names), sorted(names - expected)
+    assert missing == [], "not in the wheel: add a package-data glob to pyproject.toml"
+    assert extra == [], "in the wheel but not in the source folders"
     assert "rootguard/py.typed" in names
     assert "rootguard/components/py.typed" in names
     assert any(n.startswith("rootguard/components/rule_function/") for n in names)
