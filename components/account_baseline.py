@@ -2,9 +2,12 @@
 
 Give it the account's provider (`opts=ResourceOptions(provider=...)`): every child inherits
 it, and per-region children set their own `region`.
-"""
 
-from __future__ import annotations
+Multi-language use: Pulumi's schema analyzer reads the class-level annotations of
+`AccountBaseline` (its outputs) and of `AccountBaselineArgs` (its inputs) at run time, so
+this module keeps real (not postponed) annotations and declares the Python-only attributes
+(child components, `rule_depends_on`) in `__init__`.
+"""
 
 from collections.abc import Sequence
 
@@ -50,15 +53,6 @@ class AccountBaselineArgs(TypedDict):
 class AccountBaseline(pulumi.ComponentResource):
     """Config recording, root-MFA rules and cost anomaly alerts for one account."""
 
-    recording: ConfigRecorder
-    """The account's AWS Config recording (bucket, role, recorders, channels, statuses)."""
-    root_rules: RootMfaRules
-    """The AWS-managed root-account rules."""
-    cost_alerts: CostAnomalyAlerts
-    """The cost anomaly monitor, subscriptions and SNS topic."""
-    rule_depends_on: list[pulumi.Resource]
-    """What any Config rule of this account must depend on: the home-region recorder
-    (empty when recorder_mode is `skip`: someone else's recorder already exists)."""
     recorder_names: pulumi.Output[dict[str, str]]
     """Recorder name per region (empty in `skip`)."""
     bucket_name: pulumi.Output[str] | None
@@ -80,7 +74,7 @@ class AccountBaseline(pulumi.ComponentResource):
         home_region = args["home_region"]
         child = pulumi.ResourceOptions(parent=self)
 
-        self.recording = ConfigRecorder(
+        self.recording: ConfigRecorder = ConfigRecorder(
             f"{name}-config",
             {
                 "account_id": args["account_id"],
@@ -95,8 +89,13 @@ class AccountBaseline(pulumi.ComponentResource):
             },
             opts=child,
         )
+        """The account's AWS Config recording (bucket, role, recorders, channels, statuses)."""
         home_recorder = self.recording.home_recorder
-        self.rule_depends_on = [home_recorder] if home_recorder is not None else []
+        self.rule_depends_on: list[pulumi.Resource] = (
+            [home_recorder] if home_recorder is not None else []
+        )
+        """What any Config rule of this account must depend on: the home-region recorder
+        (empty when recorder_mode is `skip`: someone else's recorder already exists)."""
 
         rules_args: RootMfaRulesArgs = {
             "home_region": home_region,
@@ -106,7 +105,8 @@ class AccountBaseline(pulumi.ComponentResource):
         }
         if home_recorder is not None:
             rules_args["recorder"] = home_recorder
-        self.root_rules = RootMfaRules(f"{name}-root-rules", rules_args, opts=child)
+        self.root_rules: RootMfaRules = RootMfaRules(f"{name}-root-rules", rules_args, opts=child)
+        """The AWS-managed root-account rules."""
 
         alerts_args: CostAnomalyAlertsArgs = {
             "account_id": args["account_id"],
@@ -117,7 +117,10 @@ class AccountBaseline(pulumi.ComponentResource):
         monitor_arn = args.get("cost_monitor_arn")
         if monitor_arn is not None:
             alerts_args["monitor_arn"] = monitor_arn
-        self.cost_alerts = CostAnomalyAlerts(f"{name}-cost-alerts", alerts_args, opts=child)
+        self.cost_alerts: CostAnomalyAlerts = CostAnomalyAlerts(
+            f"{name}-cost-alerts", alerts_args, opts=child
+        )
+        """The cost anomaly monitor, subscriptions and SNS topic."""
 
         # Extension point: further per-account components are created here as children
         # (opts=pulumi.ResourceOptions(parent=self)) so they inherit the account's provider:
