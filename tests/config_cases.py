@@ -1,0 +1,327 @@
+"""Bad stack configs, one per validation rule of rootguard/config.py, and the one line each
+must produce. Shared by tests/test_config.py (`load_stack_config` directly) and
+tests/test_plan_config_errors.py (the real `rootguard plan` on a stack file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ONE = "111111111111"
+TWO = "222222222222"
+MONITOR = "arn:aws:ce::111111111111:anomalymonitor/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+NOT_VALID = "is not valid"
+NOT_A_KEY = "is not a known key"
+
+
+@dataclass(frozen=True)
+class BadConfig:
+    """One rejected config: the `rootguard:` namespace (keys without the prefix, values as
+    YAML decodes them) and the message `<key>: <value> <verdict>; expected <expected>`."""
+
+    id: str
+    """Also the stack name of its stack file: letters, digits and '-' only."""
+    raw: dict[str, Any]
+    key: str
+    """The key in config syntax, e.g. `rootguard:accounts[1].id`."""
+    value: str
+    """The bad value as the message shows it (its repr), or `missing`."""
+    verdict: str = NOT_VALID
+    expected: str | None = None
+    """The whole expectation; None when only `contains` is pinned."""
+    contains: tuple[str, ...] = ()
+    """Fragments the expectation must hold (when it names values from AWS data)."""
+    aws_region: str | None = "us-east-1"
+    """The stack's `aws:region` (the default home region); None leaves it unset."""
+
+    @property
+    def head(self) -> str:
+        """What the message starts with: key, value, verdict."""
+        if self.value == "missing":
+            return f"{self.key}: missing; expected "
+        return f"{self.key}: {self.value} {self.verdict}; expected "
+
+    def check(self, message: str) -> None:
+        """Assert `message` is exactly this case's one line."""
+        assert "\n" not in message, message
+        assert message.startswith(self.head), message
+        if self.expected is not None:
+            assert message == self.head + self.expected, message
+        for fragment in self.contains:
+            assert fragment in message[len(self.head) :], message
+
+
+ID_EXPECTED = "a 12-digit AWS account id as a quoted string"
+
+BAD_CONFIGS: list[BadConfig] = [
+    # -- account ids, names, roles, monitors ----------------------------------------
+    BadConfig(
+        "account-id-short",
+        {"accounts": [{"id": ONE}, {"id": "12345"}]},
+        "rootguard:accounts[1].id",
+        "'12345'",
+        expected=ID_EXPECTED,
+    ),
+    BadConfig(
+        "account-id-unquoted",
+        {"accounts": [{"id": 111111111111}]},
+        "rootguard:accounts[0].id",
+        "111111111111",
+        contains=(ID_EXPECTED, "quote it"),
+    ),
+    BadConfig(
+        "account-id-missing",
+        {"accounts": [{"name": "prod"}]},
+        "rootguard:accounts[0].id",
+        "missing",
+        expected=ID_EXPECTED,
+    ),
+    BadConfig(
+        "account-id-duplicate",
+        {"accounts": [{"id": ONE, "name": "a"}, {"id": ONE, "name": "b"}]},
+        "rootguard:accounts[1].id",
+        f"'{ONE}'",
+        expected="a unique account id (accounts[0] has it too)",
+    ),
+    BadConfig(
+        "account-name-duplicate",
+        {"accounts": [{"id": ONE, "name": "prod"}, {"id": TWO, "name": "prod"}]},
+        "rootguard:accounts[1].name",
+        "'prod'",
+        expected="a unique account name (accounts[0] has it too)",
+    ),
+    BadConfig(
+        "account-name-bad",
+        {"accounts": [{"id": ONE, "name": "prod::x"}]},
+        "rootguard:accounts[0].name",
+        "'prod::x'",
+        contains=("a name of 1-63 letters",),
+    ),
+    BadConfig(
+        "accounts-empty",
+        {"accounts": []},
+        "rootguard:accounts",
+        "[]",
+        contains=("a non-empty list of accounts",),
+    ),
+    BadConfig(
+        "account-not-a-mapping",
+        {"accounts": [ONE]},
+        "rootguard:accounts[0]",
+        f"'{ONE}'",
+        expected="a mapping with keys costMonitorArn, id, name, roleName",
+    ),
+    BadConfig(
+        "role-name-bad",
+        {"accounts": [{"id": ONE, "roleName": "Org Access"}]},
+        "rootguard:accounts[0].roleName",
+        "'Org Access'",
+        contains=("IAM role name",),
+    ),
+    BadConfig(
+        "monitor-arn-bad",
+        {"accounts": [{"id": ONE, "costMonitorArn": "monitor-1"}]},
+        "rootguard:accounts[0].costMonitorArn",
+        "'monitor-1'",
+        contains=("anomalymonitor",),
+    ),
+    BadConfig(
+        "monitor-arn-other-account",
+        {"accounts": [{"id": TWO, "costMonitorArn": MONITOR}]},
+        "rootguard:accounts[0].costMonitorArn",
+        f"'{MONITOR}'",
+        expected=f"a monitor ARN of this account ({TWO}), not of {ONE}",
+    ),
+    BadConfig(
+        "alerts-monitor-arn-with-accounts",
+        {"accounts": [{"id": ONE}], "alerts": {"costMonitorArn": MONITOR}},
+        "rootguard:alerts.costMonitorArn",
+        f"'{MONITOR}'",
+        contains=("costMonitorArn on each entry of rootguard:accounts",),
+    ),
+    # -- regions ---------------------------------------------------------------------
+    BadConfig(
+        "region-unknown",
+        {"regions": ["us-east-1", "us-east-9"]},
+        "rootguard:regions[1]",
+        "'us-east-9'",
+        contains=("an AWS region name",),
+    ),
+    BadConfig(
+        "home-region-unknown",
+        {"homeRegion": "mars-north-1"},
+        "rootguard:homeRegion",
+        "'mars-north-1'",
+        contains=("an AWS region name",),
+    ),
+    BadConfig(
+        "home-region-not-in-regions",
+        {"homeRegion": "us-east-1", "regions": ["eu-west-1"]},
+        "rootguard:homeRegion",
+        "'us-east-1'",
+        expected="one of rootguard:regions (eu-west-1)",
+    ),
+    BadConfig(
+        "region-duplicate",
+        {"regions": ["us-east-1", "us-east-1"]},
+        "rootguard:regions[1]",
+        "'us-east-1'",
+        expected="each region once (regions[0] is us-east-1 too)",
+    ),
+    BadConfig(
+        "regions-not-a-list",
+        {"regions": "us-east-1"},
+        "rootguard:regions",
+        "'us-east-1'",
+        expected="a non-empty list of AWS region names",
+    ),
+    BadConfig(
+        "regions-empty",
+        {"regions": []},
+        "rootguard:regions",
+        "[]",
+        expected="a non-empty list of AWS region names",
+    ),
+    BadConfig(
+        "home-region-and-aws-region-unset",
+        {},
+        "rootguard:homeRegion",
+        "missing",
+        contains=("an AWS region name", "aws:region"),
+        aws_region=None,
+    ),
+    # -- alerts ----------------------------------------------------------------------
+    BadConfig(
+        "emails-more-than-ten",
+        {"alerts": {"emails": [f"ops{i}@example.com" for i in range(11)]}},
+        "rootguard:alerts.emails",
+        repr([f"ops{i}@example.com" for i in range(11)])[:117] + "...",
+        expected="a list of at most 10 email addresses",
+    ),
+    BadConfig(
+        "email-invalid",
+        {"alerts": {"emails": ["ops@example.com", "not-an-address"]}},
+        "rootguard:alerts.emails[1]",
+        "'not-an-address'",
+        expected="a valid email address",
+    ),
+    *(
+        BadConfig(
+            f"threshold-{label}",
+            {"alerts": {"thresholdUsd": threshold}},
+            "rootguard:alerts.thresholdUsd",
+            repr(threshold),
+            expected="a number of US dollars greater than 0",
+        )
+        for label, threshold in (("zero", 0), ("negative", -5), ("text", "abc"), ("bool", True))
+    ),
+    # -- recorder and rules ------------------------------------------------------------
+    BadConfig(
+        "recorder-mode-unknown",
+        {"recorder": {"mode": "manage"}},
+        "rootguard:recorder.mode",
+        "'manage'",
+        expected="one of create, adopt, skip",
+    ),
+    BadConfig(
+        "global-switch-not-bool",
+        {"recorder": {"globalResourcesInAllRegions": "yes"}},
+        "rootguard:recorder.globalResourcesInAllRegions",
+        "'yes'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "recorder-name-bad",
+        {"recorder": {"recorderName": "my recorder"}},
+        "rootguard:recorder.recorderName",
+        "'my recorder'",
+        contains=("an AWS Config name",),
+    ),
+    BadConfig(
+        "channel-name-bad",
+        {"recorder": {"deliveryChannelName": "x" * 257}},
+        "rootguard:recorder.deliveryChannelName",
+        repr("x" * 257)[:117] + "...",
+        contains=("an AWS Config name of 1-256",),
+    ),
+    BadConfig(
+        "frequency-unknown",
+        {"rules": {"frequency": "Daily"}},
+        "rootguard:rules.frequency",
+        "'Daily'",
+        contains=("one of ", "TwentyFour_Hours"),
+    ),
+    BadConfig(
+        "hardware-mfa-not-bool",
+        {"rules": {"hardwareMfa": 1}},
+        "rootguard:rules.hardwareMfa",
+        "1",
+        expected="true or false",
+    ),
+    BadConfig(
+        "access-key-check-not-bool",
+        {"rules": {"rootAccessKeyCheck": "no"}},
+        "rootguard:rules.rootAccessKeyCheck",
+        "'no'",
+        expected="true or false",
+    ),
+    # -- unknown keys and shapes -----------------------------------------------------
+    BadConfig(
+        "unknown-top-level-key",
+        {"regoins": ["us-east-1"]},
+        "rootguard:regoins",
+        "['us-east-1']",
+        verdict=NOT_A_KEY,
+        expected="one of accounts, alerts, homeRegion, recorder, regions, rules",
+    ),
+    BadConfig(
+        "unknown-nested-key",
+        {"alerts": {"email": ["ops@example.com"]}},
+        "rootguard:alerts.email",
+        "['ops@example.com']",
+        verdict=NOT_A_KEY,
+        expected="one of costMonitorArn, emails, thresholdUsd",
+    ),
+    BadConfig(
+        "unknown-account-key",
+        {"accounts": [{"id": ONE, "role": "Admin"}]},
+        "rootguard:accounts[0].role",
+        "'Admin'",
+        verdict=NOT_A_KEY,
+        expected="one of costMonitorArn, id, name, roleName",
+    ),
+    BadConfig(
+        "snake-case-key",
+        {"recorder": {"recorder_name": "x"}},
+        "rootguard:recorder.recorder_name",
+        "'x'",
+        verdict=NOT_A_KEY,
+        contains=("recorderName",),
+    ),
+    BadConfig(
+        "alerts-not-a-mapping",
+        {"alerts": "secops@example.com"},
+        "rootguard:alerts",
+        "'secops@example.com'",
+        expected="a mapping with keys costMonitorArn, emails, thresholdUsd",
+    ),
+    BadConfig(
+        "recorder-not-a-mapping",
+        {"recorder": "skip"},
+        "rootguard:recorder",
+        "'skip'",
+        expected=(
+            "a mapping with keys deliveryChannelName, globalResourcesInAllRegions, mode, "
+            "recorderName"
+        ),
+    ),
+    BadConfig(
+        "rules-not-a-mapping",
+        {"rules": ["hardwareMfa"]},
+        "rootguard:rules",
+        "['hardwareMfa']",
+        expected="a mapping with keys frequency, hardwareMfa, rootAccessKeyCheck",
+    ),
+]
