@@ -2,13 +2,23 @@
 
     .venv/bin/python benchmarks/plan_scale.py                  # 1, 10, 50 accounts x 17 regions
     .venv/bin/python benchmarks/plan_scale.py --accounts 1 5 --regions 2 --preview
+    .venv/bin/python benchmarks/plan_scale.py --fixture         # the engine on a fixed shape
 
-Each size runs ``rootguard.engine.run_program`` in a fresh Python process with a stack
-config generated from the program's example stack (its ``<project>:accounts`` and
-``<project>:regions`` replaced), passed as ``config=``: no stack file is written and
-the repository is never touched. The program is this repository's stack
-program; until that exists, the baseline-shaped fixture
-``tests/fixtures/programs/multi-account`` stands in (the output says which ran).
+Each size runs in a fresh Python process what ``rootguard plan`` does: the program
+through ``rootguard.engine.run_program``, then both outputs (the ``--json`` document and
+the readable tree with its counts, written to memory). The program is this repository's
+stack program, with its example stack's config (Pulumi.dev.yaml) and ``accounts``,
+``regions`` and ``homeRegion`` replaced; the config is passed as ``config=``, so no
+stack file is written and the repository is never touched.
+
+``--fixture`` plans ``tests/fixtures/programs/multi-account`` instead: a baseline-shaped
+program that does not change as components grow, to tell the engine's cost from the
+program's.
+
+Figures: ``process s`` is the child's whole life as the parent sees it (interpreter,
+imports, plan, outputs), ``plan s`` the ``run_program`` call alone; ``peak MiB`` is the
+child's maximum RSS. Per extra account: the marginal cost between consecutive sizes,
+flat when growth is linear.
 
 Target (issue 2): 50 accounts x 17 regions in under 60 s and 1 GiB on 2 cores, the
 cost per account flat (linear growth).
@@ -54,8 +64,9 @@ REGIONS = [
 BENCH_STACK = "bench"  # its stack file need not exist: the config is passed in
 
 
-def default_program() -> Path:
-    return REPO if (REPO / "__main__.py").exists() else FIXTURE
+TARGET_ACCOUNTS = 50
+TARGET_SECONDS = 60
+TARGET_MIB = 1024
 
 
 def example_config(program: Path, project: str) -> dict[str, Any]:
@@ -85,18 +96,29 @@ def bench_config(program: Path, accounts: int, regions: int) -> dict[str, Any]:
 
 
 def measure_one(program: Path, config_file: Path, preview: bool) -> dict[str, Any]:
-    """Runs in the child process: one plan, its figures as a dict."""
-    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    """Runs in the child process: one plan and its two outputs, the figures as a dict."""
+    import io
+
+    from rich.console import Console
+
     from rootguard.engine import run_program
+    from rootguard.plan import render
 
     config = json.loads(config_file.read_text())
+    start = time.perf_counter()
     plan = run_program(program, BENCH_STACK, preview=preview, config=config)
+    planned = time.perf_counter()
+    json_bytes = len(json.dumps(plan.to_json(), indent=2))
+    render(plan, Console(file=io.StringIO(), width=160, highlight=False))
+    rendered = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "resources": len(plan.resources),
         "custom": sum(1 for r in plan.resources if r.custom),
-        "wall": time.perf_counter() - start_wall,
-        "cpu": time.process_time() - start_cpu,
+        "plan": planned - start,
+        "output": rendered - planned,
+        "jsonMiB": json_bytes / 2**20,
+        "cpu": time.process_time(),
         # ru_maxrss is KiB on Linux (bytes on macOS).
         "peakMiB": usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024),
     }
@@ -109,42 +131,72 @@ def run_size(program: Path, accounts: int, regions: int, preview: bool) -> dict[
         command = [sys.executable, __file__, "--child", str(program), str(config_file)]
         if preview:
             command.append("--preview")
+        start = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, check=False)
+        process = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{accounts} accounts: the plan failed:\n{result.stderr.strip()}")
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    figures.update(accounts=accounts, regions=regions)
+    figures.update(accounts=accounts, regions=regions, process=process)
     return figures
 
 
 def report(program: Path, rows: list[dict[str, Any]], preview: bool) -> None:
-    which = "this repository's program" if program == REPO else f"fixture {program.name}"
-    print(f"rootguard plan scale ({which}; {'preview' if preview else 'plan'}; fresh process each)")
-    header = f"{'accounts':>8} {'regions':>7} {'resources':>9} {'wall s':>7} {'cpu s':>6}"
-    print(header + f" {'peak MiB':>8} {'ms/resource':>11}")
+    if program == REPO:
+        which = "this repository's program"
+    elif program.is_relative_to(REPO):
+        which = f"program {program.relative_to(REPO)}"
+    else:
+        which = f"program {program}"
+    mode = "preview" if preview else "plan"
+    print(f"rootguard plan scale ({which}; {mode}; fresh process each)")
+    print(
+        f"{'accounts':>8} {'regions':>7} {'resources':>9} {'per acct':>8} {'process s':>9} "
+        f"{'plan s':>6} {'output s':>8} {'cpu s':>6} {'peak MiB':>8} {'ms/resource':>11}"
+    )
     for row in rows:
-        per_resource = 1000 * row["wall"] / row["resources"]
         print(
             f"{row['accounts']:>8} {row['regions']:>7} {row['resources']:>9} "
-            f"{row['wall']:>7.2f} {row['cpu']:>6.2f} {row['peakMiB']:>8.0f} {per_resource:>11.2f}"
+            f"{row['resources'] / row['accounts']:>8.0f} {row['process']:>9.2f} "
+            f"{row['plan']:>6.2f} {row['output']:>8.2f} {row['cpu']:>6.2f} "
+            f"{row['peakMiB']:>8.0f} {1000 * row['plan'] / row['resources']:>11.2f}"
         )
     # Marginal cost of one more account between consecutive sizes: flat means linear.
     for low, high in itertools.pairwise(rows):
         extra = high["accounts"] - low["accounts"]
         if extra <= 0:
             continue
-        wall = (high["wall"] - low["wall"]) / extra
-        cpu = (high["cpu"] - low["cpu"]) / extra
-        memory = (high["peakMiB"] - low["peakMiB"]) / extra
         print(
             f"per extra account {low['accounts']:>3} -> {high['accounts']:>3}: "
-            f"{wall * 1000:6.0f} ms wall, {cpu * 1000:6.0f} ms cpu, {memory:5.1f} MiB"
+            f"{(high['process'] - low['process']) / extra * 1000:6.0f} ms wall, "
+            f"{(high['cpu'] - low['cpu']) / extra * 1000:6.0f} ms cpu, "
+            f"{(high['peakMiB'] - low['peakMiB']) / extra:5.1f} MiB, "
+            f"{(high['resources'] - low['resources']) / extra:5.1f} resources"
         )
+    for row in rows:
+        if row["accounts"] == TARGET_ACCOUNTS and row["regions"] == len(REGIONS):
+            verdict = (
+                "met"
+                if row["process"] < TARGET_SECONDS and row["peakMiB"] < TARGET_MIB
+                else "MISSED"
+            )
+            print(
+                f"target {TARGET_ACCOUNTS} x {len(REGIONS)} under {TARGET_SECONDS} s and "
+                f"{TARGET_MIB} MiB: {verdict} ({row['process']:.1f} s, {row['peakMiB']:.0f} MiB)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--program", type=Path, default=None, help="Pulumi project to plan")
+    programs = parser.add_mutually_exclusive_group()
+    programs.add_argument("--program", type=Path, default=REPO, help="Pulumi project to plan")
+    programs.add_argument(
+        "--fixture",
+        dest="program",
+        action="store_const",
+        const=FIXTURE,
+        help=f"plan the fixed-shape {FIXTURE.relative_to(REPO)} instead of the repository",
+    )
     parser.add_argument("--accounts", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--regions", type=int, default=17, choices=range(1, len(REGIONS) + 1))
     parser.add_argument("--preview", action="store_true", help="plan as a first preview")
@@ -155,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         program, config_file = args.child
         print(json.dumps(measure_one(program, config_file, args.preview)))
         return 0
-    program = (args.program or default_program()).resolve()
+    program = args.program.resolve()
     rows = [run_size(program, n, args.regions, args.preview) for n in sorted(args.accounts)]
     if args.json:
         print(json.dumps(rows, indent=2))
