@@ -107,45 +107,88 @@ def resource_tree(plan: Plan, where: dict[str, Placement]) -> Tree:
     return root
 
 
-def _count_table(title: str, column: str, counts: Counter[str]) -> Table:
+def _count_table(
+    title: str, column: str, counts: Counter[str], notes: dict[str, str] | None = None
+) -> Table:
+    """One count per row, largest first; `notes` adds a column (e.g. provider names)."""
     table = Table(title=title, title_justify="left")
     table.add_column(column)
+    if notes is not None:
+        table.add_column("providers")
     table.add_column("resources", justify="right")
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        table.add_row(key, str(count))
-    table.add_row(Text("total", style="bold"), Text(str(counts.total()), style="bold"))
+        # Text cells: names are shown as they are, never read as rich markup.
+        cells = [Text(key)] + ([Text(notes.get(key, ""))] if notes is not None else [])
+        table.add_row(*cells, Text(str(count)))
+    total = [Text("total", style="bold")] + ([Text("")] if notes is not None else [])
+    table.add_row(*total, Text(str(counts.total()), style="bold"))
     return table
+
+
+def _aws_resources(plan: Plan, where: dict[str, Placement]) -> list[PlannedResource]:
+    """The aws resources with an account and region (providers left out)."""
+    return [r for r in plan.resources if r.urn in where and not r.type.startswith(PROVIDER_PREFIX)]
+
+
+def _provider_names(plan: Plan, where: dict[str, Placement]) -> dict[str, str]:
+    """Account -> names of the providers deploying into it (the default one as such)."""
+    names: dict[str, list[str]] = {}
+    for resource in plan.resources:
+        if resource.custom and resource.urn in where:
+            account = where[resource.urn].account or "?"
+            if resource.type.startswith(PROVIDER_PREFIX):
+                name = resource.name
+            elif resource.provider is None:
+                name = "(default)"
+            else:
+                continue
+            if name not in names.setdefault(account, []):
+                names[account].append(name)
+    return {account: ", ".join(found) for account, found in names.items()}
 
 
 def summary_tables(plan: Plan, where: dict[str, Placement]) -> list[Table]:
     """Counts per type (everything but the stack), per account and per region (aws
     resources, providers left out)."""
     by_type: Counter[str] = Counter(r.type for r in plan.resources if r.parent is not None)
-    located = [
-        where[r.urn]
-        for r in plan.resources
-        if r.urn in where and not r.type.startswith(PROVIDER_PREFIX)
-    ]
+    located = [where[r.urn] for r in _aws_resources(plan, where)]
     by_account: Counter[str] = Counter(p.account or "?" for p in located)
     by_region: Counter[str] = Counter(p.region or "?" for p in located)
     return [
         _count_table("Resources by type", "type", by_type),
-        _count_table("AWS resources by account", "account", by_account),
+        _count_table(
+            "AWS resources by account", "account", by_account, _provider_names(plan, where)
+        ),
         _count_table("AWS resources by region", "region", by_region),
     ]
 
 
+def headline(plan: Plan, where: dict[str, Placement]) -> str:
+    """One line: what the plan holds, in the terms of the tables below it."""
+    declared = [r for r in plan.resources if r.parent is not None]
+    providers = sum(1 for r in declared if r.type.startswith(PROVIDER_PREFIX))
+    components = sum(1 for r in declared if not r.custom)
+    aws = _aws_resources(plan, where)
+    other = len(declared) - providers - components - len(aws)
+    accounts = {where[r.urn].account for r in aws}
+    regions = {where[r.urn].region for r in aws}
+    parts = [
+        f"{len(aws)} aws in {len(accounts)} accounts and {len(regions)} regions",
+        f"{providers} providers",
+        f"{components} components",
+    ]
+    if other:
+        parts.append(f"{other} other")
+    mode = "preview (computed outputs unknown)" if plan.preview else "plan"
+    return (
+        f"rootguard {mode}: project {plan.project}, stack {plan.stack}: "
+        f"{len(declared)} resources: {', '.join(parts)}"
+    )
+
+
 def render(plan: Plan, console: Console) -> None:
     where = placements(plan)
-    custom = sum(1 for r in plan.resources if r.custom)
-    mode = "preview (computed outputs unknown)" if plan.preview else "plan"
-    console.print(
-        Text(
-            f"rootguard {mode}: project {plan.project}, stack {plan.stack}: "
-            f"{len(plan.resources)} resources ({custom} custom)",
-            style="bold",
-        )
-    )
+    console.print(Text(headline(plan, where), style="bold"))
     console.print(resource_tree(plan, where))
     for table in summary_tables(plan, where):
         console.print(table)

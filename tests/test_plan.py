@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.console import Console
 
 from rootguard.cli import main
-from rootguard.engine import UNKNOWN
+from rootguard.engine import UNKNOWN, Plan, PlannedResource
+from rootguard.plan import render
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "programs"
 REPO = Path(__file__).parent.parent
@@ -81,11 +85,81 @@ def test_plan_readable_shows_tree_and_counts(capsys: pytest.CaptureFixture[str])
     assert "prod-recorder-eu-west-1  aws:cfg/recorder:Recorder  111111111111 eu-west-1" in out
     for title in ("Resources by type", "AWS resources by account", "AWS resources by region"):
         assert title in out
-    rows = {tuple(cell.strip() for cell in line.split("│")[1:3]) for line in out.splitlines()}
-    assert ("111111111111", "17") in rows
-    assert ("222222222222", "17") in rows
+    rows = {tuple(cell.strip() for cell in line.split("│")[1:-1]) for line in out.splitlines()}
+    assert ("111111111111", "aws-prod", "17") in rows
+    assert ("222222222222", "aws-staging", "17") in rows
     assert ("eu-west-1", "6") in rows
     assert ("aws:cfg/recorder:Recorder", "4") in rows
+
+
+def _resource(urn: str, type_: str, parent: str | None, **fields: Any) -> PlannedResource:
+    defaults: dict[str, Any] = {
+        "custom": True,
+        "provider": None,
+        "dependencies": [],
+        "property_dependencies": {},
+        "inputs": {},
+        "outputs": {},
+        "id": None,
+    }
+    defaults.update(fields)
+    name = urn.rsplit("::", 1)[1]
+    return PlannedResource(urn=urn, type=type_, name=name, parent=parent, **defaults)
+
+
+def _rendered(plan: Plan) -> str:
+    buffer = io.StringIO()
+    render(plan, Console(file=buffer, width=200, highlight=False))
+    return buffer.getvalue()
+
+
+RANDOM_ID = "random:index/randomId:RandomId"
+
+
+def hand_made_plan() -> Plan:
+    prefix = "urn:pulumi:dev::demo::"
+    stack = prefix + "pulumi:pulumi:Stack::demo-dev"
+    provider = prefix + "pulumi:providers:aws::[bold]acct"
+    group = prefix + "demo:index:Group::group"
+    role_arn = '[{"roleArn": "arn:aws:iam::111111111111:role/Admin"}]'
+    return Plan(
+        project="demo",
+        stack="dev",
+        preview=False,
+        config={"aws:region": "eu-west-1"},
+        resources=[
+            _resource(stack, "pulumi:pulumi:Stack", None, custom=False),
+            _resource(provider, "pulumi:providers:aws", stack, inputs={"assumeRoles": role_arn}),
+            _resource(group, "demo:index:Group", stack, custom=False),
+            _resource(
+                prefix + "demo:index:Group$aws:sns/topic:Topic::t",
+                "aws:sns/topic:Topic",
+                group,
+                provider=provider + "::id",
+                inputs={"region": "us-west-2"},
+            ),
+            _resource(prefix + "aws:sns/topic:Topic::d", "aws:sns/topic:Topic", stack),
+            _resource(prefix + "random:index/randomId:RandomId::r", RANDOM_ID, stack),
+        ],
+    )
+
+
+def test_plan_readable_headline_matches_table_totals() -> None:
+    out = _rendered(hand_made_plan())
+    assert out.splitlines()[0] == (
+        "rootguard plan: project demo, stack dev: 5 resources: 2 aws in 2 accounts and "
+        "2 regions, 1 providers, 1 components, 1 other"
+    )
+    totals = [line.split("│")[-2].strip() for line in out.splitlines() if "│ total" in line]
+    assert totals == ["5", "2", "2"]
+
+
+def test_plan_readable_names_each_accounts_providers_literally() -> None:
+    # Names are shown as they are: '[bold]' is not rich markup here.
+    out = _rendered(hand_made_plan())
+    rows = {tuple(cell.strip() for cell in line.split("│")[1:-1]) for line in out.splitlines()}
+    assert ("111111111111", "[bold]acct", "1") in rows
+    assert ("123456789012", "(default)", "1") in rows
 
 
 def test_plan_marks_resources_on_default_provider(capsys: pytest.CaptureFixture[str]) -> None:
