@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
 from rootguard.config import aws_regions, execution_frequencies
@@ -156,18 +156,16 @@ def specs(draw: st.DrawFn) -> Spec:
     """Valid stack configs: 1-5 accounts, 1-4 regions, every mode and switch."""
     count = draw(st.integers(min_value=1, max_value=5))
     ids = draw(st.lists(_account_ids, min_size=count, max_size=count, unique=True))
+    names = draw(st.lists(_names, min_size=count, max_size=count, unique=True))
     accounts = []
-    for account_id in ids:
-        monitor = draw(
-            st.one_of(
-                st.none(),
-                st.uuids().map(lambda u, i=account_id: f"arn:aws:ce::{i}:anomalymonitor/{u}"),
-            )
+    for account_id, name in zip(ids, names, strict=True):
+        monitor_id = draw(st.one_of(st.none(), st.uuids()))
+        monitor = (
+            None if monitor_id is None else f"arn:aws:ce::{account_id}:anomalymonitor/{monitor_id}"
         )
-        accounts.append(
-            Account(account_id, draw(st.one_of(st.none(), _names)), draw(_role_names), monitor)
-        )
-    # A name may not repeat, nor equal another account's defaulted name (its id).
+        name_or_default = draw(st.sampled_from([name, None]))
+        accounts.append(Account(account_id, name_or_default, draw(_role_names), monitor))
+    # Nor may a name equal another account's defaulted name (its id).
     assume(len({account.label for account in accounts}) == count)
     regions = draw(st.lists(st.sampled_from(aws_regions()), min_size=1, max_size=4, unique=True))
     home_region = draw(st.sampled_from(regions))
@@ -496,6 +494,8 @@ def plan_view(spec: Spec, *, preview: bool = False) -> PlanView:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=specs(), preview=st.booleans())
 def test_placement_rules_hold_for_generated_configs(spec: Spec, preview: bool) -> None:
+    # Shown by --hypothesis-show-statistics: the spread of what was planned.
+    event(f"mode {spec.mode}, {len(spec.accounts)} accounts, {len(spec.regions)} regions")
     view = plan_view(spec, preview=preview)
     for check in PLACEMENT_CHECKS:
         check(view, spec)
