@@ -155,7 +155,7 @@ AccountName = Annotated[
 ]
 RoleName = Annotated[
     StrictStr,
-    StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$"),
+    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"),
     Expect("an IAM role name (1-64 of letters, digits and +=,.@_-)"),
 ]
 MonitorArn = Annotated[
@@ -336,6 +336,16 @@ class StackConfig(_Model):
                         f"a unique account {field} (accounts[{seen[value]}] has it too)",
                     )
                 seen[value] = index
+        seen_emails: dict[str, int] = {}
+        for index, email in enumerate(self.alerts.emails):
+            # AWS rejects a subscription that lists one subscriber twice.
+            if email.lower() in seen_emails:
+                raise _error_at(
+                    f"alerts.emails[{index}]",
+                    email,
+                    f"each address once (alerts.emails[{seen_emails[email.lower()]}] is it too)",
+                )
+            seen_emails[email.lower()] = index
         if self.accounts and self.alerts.cost_monitor_arn is not None:
             raise _error_at(
                 "alerts.costMonitorArn",

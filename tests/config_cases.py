@@ -121,6 +121,13 @@ BAD_CONFIGS: list[BadConfig] = [
         contains=("IAM role name",),
     ),
     BadConfig(
+        "role-name-non-ascii",
+        {"accounts": [{"id": ONE, "roleName": "Rôle"}]},
+        "rootguard:accounts[0].roleName",
+        "'Rôle'",
+        contains=("IAM role name",),
+    ),
+    BadConfig(
         "monitor-arn-bad",
         {"accounts": [{"id": ONE, "costMonitorArn": "monitor-1"}]},
         "rootguard:accounts[0].costMonitorArn",
@@ -206,6 +213,13 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:alerts.emails[1]",
         "'not-an-address'",
         expected="a valid email address",
+    ),
+    BadConfig(
+        "email-duplicate",
+        {"alerts": {"emails": ["ops@example.com", "OPS@example.com"]}},
+        "rootguard:alerts.emails[1]",
+        "'OPS@example.com'",
+        expected="each address once (alerts.emails[0] is it too)",
     ),
     *(
         BadConfig(
