@@ -15,6 +15,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
     from typing_extensions import NotRequired, TypedDict
 
+TYPE = "rootguard:root_guard_rule:RootGuardRule"
+
 RULE_NAME = "rootguard-root-account"
 FUNCTION_NAME = "rootguard-root-account-rule"
 LOG_GROUP_NAME = f"/aws/lambda/{FUNCTION_NAME}"
@@ -155,7 +157,7 @@ class RootGuardRule(pulumi.ComponentResource):
         window_days = args.get("root_use_window_days", 0)
         if window_days < 0:
             raise ValueError(f"root_use_window_days {window_days} must be 0 (off) or more")
-        super().__init__("rootguard:rules:RootGuardRule", name, None, opts)
+        super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         log_group = aws.cloudwatch.LogGroup(

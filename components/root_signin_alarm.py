@@ -15,6 +15,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
     from typing_extensions import NotRequired, TypedDict
 
+TYPE = "rootguard:root_signin_alarm:RootSigninAlarm"
+
 ALARM_REGION = "us-east-1"
 """Where CloudTrail delivers root console sign-in events to EventBridge."""
 EVENT_RULE_NAME = "rootguard-root-activity"
@@ -76,7 +78,7 @@ class RootSigninAlarm(pulumi.ComponentResource):
         account_id = args["account_id"]
         if not (account_id.isdigit() and len(account_id) == 12):
             raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
-        super().__init__("rootguard:alarms:RootSigninAlarm", name, None, opts)
+        super().__init__(TYPE, name, None, opts)
         region = args.get("region", ALARM_REGION)
         child = pulumi.ResourceOptions(parent=self)
 
