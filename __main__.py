@@ -24,7 +24,17 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         "root_access_key_check": config.rules.root_access_key_check,
         "hardware_mfa": config.rules.hardware_mfa,
         "rule_frequency": config.rules.frequency,
+        "custom_rule": config.rules.custom_rule,
+        "require_hardware_mfa": config.rules.require_hardware_mfa,
+        "root_use_window_days": config.rules.root_use_window_days,
+        "root_signin_alarm": config.alarm.enabled,
+        "alarm_emails": list(config.alarm.emails),
     }
+    if config.execution_role is not None:
+        args["execution_role"] = {
+            "admin_account_id": config.execution_role.admin_account_id,
+            "role_name": config.execution_role.role_name,
+        }
     return args
 
 
@@ -38,6 +48,9 @@ def export_baseline(key: str, account_id: pulumi.Input[str], baseline: AccountBa
             "rootRules": baseline.rule_names,
             "anomalyMonitorArn": baseline.monitor_arn,
             "anomalyTopicArn": baseline.topic_arn,
+            "customRuleArn": baseline.custom_rule_arn,
+            "rootActivityTopicArn": baseline.alarm_topic_arn,
+            "executionRoleArn": baseline.execution_role_arn,
         },
     )
 

@@ -24,7 +24,7 @@ TOPIC_NAME = "rootguard-root-activity"
 
 
 class RootSigninAlarmArgs(TypedDict):
-    account_id: str
+    account_id: pulumi.Input[str]
     """Twelve-digit id of the watched account; the rule matches only its events."""
     region: NotRequired[str]
     """Region of the rule and topic. Default us-east-1, where root sign-ins are recorded."""
@@ -76,7 +76,7 @@ class RootSigninAlarm(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         account_id = args["account_id"]
-        if not (account_id.isdigit() and len(account_id) == 12):
+        if isinstance(account_id, str) and not (account_id.isdigit() and len(account_id) == 12):
             raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
         super().__init__(TYPE, name, None, opts)
         region = args.get("region", ALARM_REGION)
@@ -87,7 +87,9 @@ class RootSigninAlarm(pulumi.ComponentResource):
             f"{name}-rule",
             name=EVENT_RULE_NAME,
             description="Root user console sign-in or API call (rootguard).",
-            event_pattern=json.dumps(root_activity_event_pattern(account_id)),
+            event_pattern=pulumi.Output.from_input(account_id).apply(
+                lambda account: json.dumps(root_activity_event_pattern(account))
+            ),
             region=region,
             opts=child,
         )

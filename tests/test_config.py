@@ -310,8 +310,8 @@ def test_config_rule_switch_not_bool_rejected() -> None:
 def test_config_unknown_top_level_key_rejected() -> None:
     message = _reject({"regoins": ["us-east-1"]})
     assert message == (
-        "rootguard:regoins: ['us-east-1'] is not a known key; expected one of accounts, alerts, "
-        "homeRegion, recorder, regions, rules"
+        "rootguard:regoins: ['us-east-1'] is not a known key; expected one of accounts, alarm, "
+        "alerts, executionRole, homeRegion, organization, recorder, regions, rules"
     )
 
 
@@ -338,7 +338,8 @@ def test_config_section_not_a_mapping_rejected() -> None:
     message = _reject({"rules": ["hardwareMfa"]})
     assert message == (
         "rootguard:rules: ['hardwareMfa'] is not valid; "
-        "expected a mapping with keys frequency, hardwareMfa, rootAccessKeyCheck"
+        "expected a mapping with keys customRule, frequency, hardwareMfa, "
+        "requireHardwareMfa, rootAccessKeyCheck, rootUseWindowDays"
     )
 
 
