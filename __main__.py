@@ -1,12 +1,18 @@
-"""The rootguard stack program: validated config -> one provider per account -> baselines."""
+"""The rootguard stack program: validated config -> one provider per account -> baselines
+(-> the organization layer, when `rootguard:organization` is set)."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
 
-from components import AccountBaseline, AccountBaselineArgs
-from rootguard.config import ConfigError, StackConfig, load_stack_config
+from components import (
+    AccountBaseline,
+    AccountBaselineArgs,
+    OrganizationBaseline,
+    OrganizationBaselineArgs,
+)
+from rootguard.config import ConfigError, OrganizationConfig, StackConfig, load_stack_config
 
 
 def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> AccountBaselineArgs:
@@ -55,20 +61,56 @@ def export_baseline(key: str, account_id: pulumi.Input[str], baseline: AccountBa
     )
 
 
+def organization_args(
+    config: StackConfig,
+    organization: OrganizationConfig,
+    account_id: pulumi.Input[str],
+    recorders: list[pulumi.Resource],
+) -> OrganizationBaselineArgs:
+    """The OrganizationBaseline args under this stack's config."""
+    pack = organization.conformance_pack
+    args: OrganizationBaselineArgs = {
+        "account_id": account_id,
+        "region": config.home_region,
+        "role": organization.role,
+        "conformance_pack": pack.enabled,
+        "hardware_mfa": pack.hardware_mfa,
+        "excluded_accounts": list(pack.excluded_accounts),
+        "aggregator": organization.aggregator,
+        "custom_rule": organization.custom_rule,
+        "execution_role_name": organization.execution_role_name,
+        "require_hardware_mfa": config.rules.require_hardware_mfa,
+        "root_use_window_days": config.rules.root_use_window_days,
+        "maximum_execution_frequency": config.rules.frequency,
+        "recorders": recorders,
+    }
+    if organization.delegated_admin_account_id is not None:
+        args["delegated_admin_account_id"] = organization.delegated_admin_account_id
+    if pack.delivery_bucket is not None:
+        args["delivery_bucket"] = pack.delivery_bucket
+    return args
+
+
 def main() -> None:
     try:
         config = load_stack_config()
     except ConfigError as err:
         raise pulumi.RunError(str(err)) from err
 
-    if not config.accounts:
-        # No accounts listed: baseline the caller's own account with the default provider.
-        account_id = aws.get_caller_identity_output().account_id
-        args = baseline_args(config, account_id)
+    baselines: list[AccountBaseline] = []
+    baselines_own_account = not config.accounts or config.organization is not None
+    # Asked only when needed: the invoke would otherwise bring in the default provider.
+    own_account_id = aws.get_caller_identity_output().account_id if baselines_own_account else ""
+    if baselines_own_account:
+        # The caller's own account, on the default provider: the only account when none
+        # is listed; always with the organization layer, whose pack and rule reach this
+        # account too and fail there without its recorder.
+        args = baseline_args(config, own_account_id)
         if config.alerts.cost_monitor_arn is not None:
             args["cost_monitor_arn"] = config.alerts.cost_monitor_arn
-        export_baseline("self", account_id, AccountBaseline("self", args))
-        return
+        baseline = AccountBaseline("self", args)
+        export_baseline("self", own_account_id, baseline)
+        baselines.append(baseline)
 
     for account in config.accounts:
         provider = aws.Provider(
@@ -84,6 +126,28 @@ def main() -> None:
             account.name, args, opts=pulumi.ResourceOptions(provider=provider)
         )
         export_baseline(account.name, account.id, baseline)
+        baselines.append(baseline)
+
+    if config.organization is not None:
+        # On the default provider: the stack runs in the management account or the
+        # AWS Config delegated administrator, where the organization APIs answer.
+        recorders = [recorder for b in baselines for recorder in b.rule_depends_on]
+        organization = OrganizationBaseline(
+            "organization",
+            organization_args(config, config.organization, own_account_id, recorders),
+        )
+        pulumi.export(
+            "organization",
+            {
+                "conformancePackArn": organization.conformance_pack_arn,
+                "aggregatorArn": organization.aggregator_arn,
+                "customRuleArn": organization.custom_rule_arn,
+                "ruleFunctionArn": organization.function_arn,
+                "delegatedAdministrators": [
+                    admin.service_principal for admin in organization.delegated_administrators
+                ],
+            },
+        )
 
 
 main()

@@ -451,12 +451,13 @@ class StackConfig(_Model):
                         f"a unique account {field} (accounts[{seen[value]}] has it too)",
                     )
                 seen[value] = index
-        if self.accounts and self.alerts.cost_monitor_arn is not None:
+        if self.accounts and self.organization is None and self.alerts.cost_monitor_arn:
             raise _error_at(
                 "alerts.costMonitorArn",
                 self.alerts.cost_monitor_arn,
                 "costMonitorArn on each entry of rootguard:accounts instead "
-                "(alerts.costMonitorArn is for the caller's own account only)",
+                "(alerts.costMonitorArn is for the caller's own account, baselined only "
+                "without rootguard:accounts or with rootguard:organization)",
             )
         return self
 
