@@ -106,6 +106,11 @@ def validate_args(args: OrganizationBaselineArgs) -> None:
                 "management account registers a delegated administrator"
             )
         _check_account_ids("delegated_admin_account_id", [admin])
+        if admin == args["account_id"]:
+            raise ValueError(
+                "delegated_admin_account_id must be another account than the management "
+                "account itself (AWS refuses to register it)"
+            )
     _check_account_ids("excluded_accounts", list(args.get("excluded_accounts", [])))
     account_id = args["account_id"]
     if isinstance(account_id, str):

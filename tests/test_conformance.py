@@ -64,6 +64,16 @@ def test_conformance_rules_are_the_list_kept_in_code() -> None:
     assert len(shipped) == len(set(shipped))
 
 
+def test_conformance_rule_names_never_collide_with_account_rules() -> None:
+    # RootMfaRules names its rules rootguard-<identifier>; an account with both must not
+    # see the pack fail on a name taken.
+    account_rule_names = {"rootguard-" + i.lower().replace("_", "-") for i in CIS_MANAGED_RULES}
+    resources = yaml.safe_load(SHIPPED)["Resources"].values()
+    names = [resource["Properties"]["ConfigRuleName"] for resource in resources]
+    assert all(name.startswith("rootguard-org-") for name in names)
+    assert not set(names) & account_rule_names
+
+
 def test_conformance_hardware_mfa_only_when_asked() -> None:
     default = managed_identifiers(yaml.safe_load(render_template(False)))
     hardware = managed_identifiers(yaml.safe_load(render_template(True)))

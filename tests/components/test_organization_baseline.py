@@ -104,10 +104,18 @@ def test_org_delegated_admin_role_registers_nothing(pulumi_mocks: Recorder) -> N
         ({"role": "delegatedAdmin", "delegated_admin_account_id": ADMIN}, "management role only"),
         ({"role": "admin"}, "role 'admin' must be one of"),
         ({"delegated_admin_account_id": "2222"}, "12-digit"),
+        ({"delegated_admin_account_id": MOCK_ACCOUNT}, "another account than the management"),
         ({"excluded_accounts": ["1"]}, "excluded_accounts '1'"),
         ({"delivery_bucket": "results"}, "must start with awsconfigconforms"),
     ],
-    ids=["admin-with-delegated-role", "unknown-role", "short-admin", "short-excluded", "bucket"],
+    ids=[
+        "admin-with-delegated-role",
+        "unknown-role",
+        "short-admin",
+        "admin-is-management",
+        "short-excluded",
+        "bucket",
+    ],
 )
 def test_org_bad_args_rejected_before_registering(
     pulumi_mocks: Recorder, extra: dict[str, Any], message: str
