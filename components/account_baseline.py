@@ -77,12 +77,6 @@ class AccountBaseline(pulumi.ComponentResource):
     """The AWS-managed root-account rules."""
     cost_alerts: CostAnomalyAlerts
     """The cost anomaly monitor, subscriptions and SNS topic."""
-    custom_rule: RootGuardRule | None
-    """The custom root-account rule and its Lambda (None when switched off)."""
-    signin_alarm: RootSigninAlarm | None
-    """The root sign-in alarm (None when switched off)."""
-    execution_role: ExecutionRole | None
-    """The organization rule's execution role (None unless asked for)."""
     rule_depends_on: list[pulumi.Resource]
     """What any Config rule of this account must depend on: the home-region recorder
     (empty when recorder_mode is `skip`: someone else's recorder already exists)."""
@@ -155,7 +149,10 @@ class AccountBaseline(pulumi.ComponentResource):
         # Further per-account components are children here (they inherit the account's
         # provider): Config rules in home_region with depends_on=self.rule_depends_on;
         # anything that watches root sign-ins in us-east-1, where AWS records them.
-        self.custom_rule = None
+        # Child components are annotated here, not on the class: class annotations are the
+        # component's outputs for multi-language packaging.
+        self.custom_rule: RootGuardRule | None = None
+        """The custom root-account rule and its Lambda (None when switched off)."""
         if args.get("custom_rule", True):
             rule_args: RootGuardRuleArgs = {
                 "account_id": args["account_id"],
@@ -168,7 +165,8 @@ class AccountBaseline(pulumi.ComponentResource):
                 rule_args["recorder"] = home_recorder
             self.custom_rule = RootGuardRule(f"{name}-root-account-rule", rule_args, opts=child)
 
-        self.signin_alarm = None
+        self.signin_alarm: RootSigninAlarm | None = None
+        """The root sign-in alarm (None when switched off)."""
         if args.get("root_signin_alarm", True):
             self.signin_alarm = RootSigninAlarm(
                 f"{name}-root-signin-alarm",
@@ -180,7 +178,8 @@ class AccountBaseline(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.execution_role = None
+        self.execution_role: ExecutionRole | None = None
+        """The organization rule's execution role (None unless asked for)."""
         execution_role = args.get("execution_role")
         if execution_role is not None:
             self.execution_role = ExecutionRole(

@@ -36,7 +36,7 @@ def test_main_org_stack_declares_the_organization_layer(
 
     pack = pulumi_mocks.one(PACK)
     assert "ROOT_ACCOUNT_MFA_ENABLED" in pack.inputs["templateBody"]
-    assert pack.inputs["excludedAccounts"] == ["333333333333"]
+    assert pack.inputs["excludedAccounts"] == ["666666666666"]
     assert pack.inputs["deliveryS3Bucket"] == "awsconfigconforms-rootguard-example"
 
     aggregator = pulumi_mocks.one(AGGREGATOR)
@@ -44,7 +44,7 @@ def test_main_org_stack_declares_the_organization_layer(
     assert role.urn in aggregator.property_dependencies["organizationAggregationSource"]
 
     registrations = pulumi_mocks.of_type(DELEGATED_ADMIN)
-    assert {r.inputs["accountId"] for r in registrations} == {"222222222222"}
+    assert {r.inputs["accountId"] for r in registrations} == {"555555555555"}
     assert len(registrations) == 2
 
     rule = pulumi_mocks.one(ORG_RULE)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi_aws as aws
 import pytest
+import yaml
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyProviderResource,
@@ -30,7 +31,7 @@ from rootguard.components import OrganizationBaseline
 from policies.rootguard_policies import ALL_POLICIES
 from tests.conftest import MOCK_ACCOUNT, Recorder, Registration
 from tests.test_main_organization import _org_config
-from tests.test_main_program import _dev_config, _run_program, _set_config
+from tests.test_main_program import PROJECT, _dev_config, _run_program, _set_config
 
 PROVIDER = "pulumi:providers:aws"
 
@@ -114,6 +115,13 @@ def violations(registrations: list[Registration]) -> list[str]:
     return found
 
 
+def _stack_config(stack: str) -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load((PROJECT / f"Pulumi.{stack}.yaml").read_text())[
+        "config"
+    ]
+    return config
+
+
 def _run(mocks: Recorder, monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]) -> None:
     _run_program(mocks, monkeypatch, config)
     assert len(mocks.registrations) > 20
@@ -136,9 +144,9 @@ def test_stack_policies_org_stack_is_clean(
 def test_stack_policies_member_stack_with_execution_role_is_clean(
     pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = _dev_config()
-    config["rootguard:executionRole"] = {"adminAccountId": "444444444444"}
-    _run(pulumi_mocks, monkeypatch, config)
+    _run(pulumi_mocks, monkeypatch, _stack_config("member"))
+    roles = pulumi_mocks.of_type("rootguard:execution_role:ExecutionRole")
+    assert sorted(role.name for role in roles) == ["prod-execution-role", "staging-execution-role"]
     assert violations(pulumi_mocks.registrations) == []
 
 
