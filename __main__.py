@@ -98,13 +98,12 @@ def main() -> None:
         raise pulumi.RunError(str(err)) from err
 
     baselines: list[AccountBaseline] = []
-    baselines_own_account = not config.accounts or config.organization is not None
-    # Asked only when needed: the invoke would otherwise bring in the default provider.
-    own_account_id = aws.get_caller_identity_output().account_id if baselines_own_account else ""
-    if baselines_own_account:
+    own_account_id: pulumi.Output[str] | None = None
+    if not config.accounts or config.organization is not None:
         # The caller's own account, on the default provider: the only account when none
         # is listed; always with the organization layer, whose pack and rule reach this
         # account too and fail there without its recorder.
+        own_account_id = aws.get_caller_identity_output().account_id
         args = baseline_args(config, own_account_id)
         if config.alerts.cost_monitor_arn is not None:
             args["cost_monitor_arn"] = config.alerts.cost_monitor_arn
@@ -128,7 +127,7 @@ def main() -> None:
         export_baseline(account.name, account.id, baseline)
         baselines.append(baseline)
 
-    if config.organization is not None:
+    if config.organization is not None and own_account_id is not None:
         # On the default provider: the stack runs in the management account or the
         # AWS Config delegated administrator, where the organization APIs answer.
         recorders = [recorder for b in baselines for recorder in b.rule_depends_on]
