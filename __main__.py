@@ -1,12 +1,18 @@
-"""The rootguard stack program: validated config -> one provider per account -> baselines."""
+"""The rootguard stack program: validated config -> one provider per account -> baselines
+(-> the organization layer, when `rootguard:organization` is set)."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
 
-from components import AccountBaseline, AccountBaselineArgs
-from rootguard.config import ConfigError, StackConfig, load_stack_config
+from components import (
+    AccountBaseline,
+    AccountBaselineArgs,
+    OrganizationBaseline,
+    OrganizationBaselineArgs,
+)
+from rootguard.config import ConfigError, OrganizationConfig, StackConfig, load_stack_config
 
 
 def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> AccountBaselineArgs:
@@ -24,7 +30,17 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         "root_access_key_check": config.rules.root_access_key_check,
         "hardware_mfa": config.rules.hardware_mfa,
         "rule_frequency": config.rules.frequency,
+        "custom_rule": config.rules.custom_rule,
+        "require_hardware_mfa": config.rules.require_hardware_mfa,
+        "root_use_window_days": config.rules.root_use_window_days,
+        "root_signin_alarm": config.alarm.enabled,
+        "alarm_emails": list(config.alarm.emails),
     }
+    if config.execution_role is not None:
+        args["execution_role"] = {
+            "admin_account_id": config.execution_role.admin_account_id,
+            "role_name": config.execution_role.role_name,
+        }
     return args
 
 
@@ -38,8 +54,41 @@ def export_baseline(key: str, account_id: pulumi.Input[str], baseline: AccountBa
             "rootRules": baseline.rule_names,
             "anomalyMonitorArn": baseline.monitor_arn,
             "anomalyTopicArn": baseline.topic_arn,
+            "customRuleArn": baseline.custom_rule_arn,
+            "rootActivityTopicArn": baseline.alarm_topic_arn,
+            "executionRoleArn": baseline.execution_role_arn,
         },
     )
+
+
+def organization_args(
+    config: StackConfig,
+    organization: OrganizationConfig,
+    account_id: pulumi.Input[str],
+    recorders: list[aws.cfg.Recorder],
+) -> OrganizationBaselineArgs:
+    """The OrganizationBaseline args under this stack's config."""
+    pack = organization.conformance_pack
+    args: OrganizationBaselineArgs = {
+        "account_id": account_id,
+        "region": config.home_region,
+        "role": organization.role,
+        "conformance_pack": pack.enabled,
+        "hardware_mfa": pack.hardware_mfa,
+        "excluded_accounts": list(pack.excluded_accounts),
+        "aggregator": organization.aggregator,
+        "custom_rule": organization.custom_rule,
+        "execution_role_name": organization.execution_role_name,
+        "require_hardware_mfa": config.rules.require_hardware_mfa,
+        "root_use_window_days": config.rules.root_use_window_days,
+        "maximum_execution_frequency": config.rules.frequency,
+        "recorders": recorders,
+    }
+    if organization.delegated_admin_account_id is not None:
+        args["delegated_admin_account_id"] = organization.delegated_admin_account_id
+    if pack.delivery_bucket is not None:
+        args["delivery_bucket"] = pack.delivery_bucket
+    return args
 
 
 def main() -> None:
@@ -48,14 +97,19 @@ def main() -> None:
     except ConfigError as err:
         raise pulumi.RunError(str(err)) from err
 
-    if not config.accounts:
-        # No accounts listed: baseline the caller's own account with the default provider.
-        account_id = aws.get_caller_identity_output().account_id
-        args = baseline_args(config, account_id)
+    baselines: list[AccountBaseline] = []
+    own_account_id: pulumi.Output[str] | None = None
+    if not config.accounts or config.organization is not None:
+        # The caller's own account, on the default provider: the only account when none
+        # is listed; always with the organization layer, whose pack and rule reach this
+        # account too and fail there without its recorder.
+        own_account_id = aws.get_caller_identity_output().account_id
+        args = baseline_args(config, own_account_id)
         if config.alerts.cost_monitor_arn is not None:
             args["cost_monitor_arn"] = config.alerts.cost_monitor_arn
-        export_baseline("self", account_id, AccountBaseline("self", args))
-        return
+        baseline = AccountBaseline("self", args)
+        export_baseline("self", own_account_id, baseline)
+        baselines.append(baseline)
 
     for account in config.accounts:
         provider = aws.Provider(
@@ -71,6 +125,28 @@ def main() -> None:
             account.name, args, opts=pulumi.ResourceOptions(provider=provider)
         )
         export_baseline(account.name, account.id, baseline)
+        baselines.append(baseline)
+
+    if config.organization is not None and own_account_id is not None:
+        # On the default provider: the stack runs in the management account or the
+        # AWS Config delegated administrator, where the organization APIs answer.
+        recorders = [b.recording.home_recorder for b in baselines if b.recording.home_recorder]
+        organization = OrganizationBaseline(
+            "organization",
+            organization_args(config, config.organization, own_account_id, recorders),
+        )
+        pulumi.export(
+            "organization",
+            {
+                "conformancePackArn": organization.conformance_pack_arn,
+                "aggregatorArn": organization.aggregator_arn,
+                "customRuleArn": organization.custom_rule_arn,
+                "ruleFunctionArn": organization.function_arn,
+                "delegatedAdministrators": [
+                    admin.service_principal for admin in organization.delegated_administrators
+                ],
+            },
+        )
 
 
 main()

@@ -16,7 +16,10 @@ from typing_extensions import NotRequired, TypedDict
 
 from .config_recorder import ConfigRecorder
 from .cost_anomaly import CostAnomalyAlerts, CostAnomalyAlertsArgs
+from .execution_role import ExecutionRole, ExecutionRoleArgs
+from .root_guard_rule import RootGuardRule, RootGuardRuleArgs
 from .root_mfa_rules import DEFAULT_FREQUENCY, RootMfaRules, RootMfaRulesArgs
+from .root_signin_alarm import ALARM_REGION, RootSigninAlarm
 
 TYPE = "rootguard:account_baseline:AccountBaseline"
 
@@ -47,11 +50,29 @@ class AccountBaselineArgs(TypedDict):
     hardware_mfa: NotRequired[bool]
     """Deploy ROOT_ACCOUNT_HARDWARE_MFA_ENABLED (default false)."""
     rule_frequency: NotRequired[str]
-    """Maximum execution frequency of the root rules (default TwentyFour_Hours)."""
+    """Maximum execution frequency of the root rules and the custom rule (default
+    TwentyFour_Hours)."""
+    custom_rule: NotRequired[bool]
+    """Deploy the custom root-account rule (RootGuardRule) in the home region (default true)."""
+    require_hardware_mfa: NotRequired[bool]
+    """Custom rule parameter RequireHardwareMfa: a virtual MFA device is NON_COMPLIANT
+    (default false)."""
+    root_use_window_days: NotRequired[int]
+    """Custom rule parameter RootUseWindowDays: root used within this many days is
+    NON_COMPLIANT; 0 (default) turns the check off."""
+    root_signin_alarm: NotRequired[bool]
+    """Deploy the root sign-in alarm (RootSigninAlarm) in us-east-1 (default true)."""
+    alarm_emails: NotRequired[Sequence[str]]
+    """Email addresses subscribed to the root sign-in alarm topic (default none)."""
+    execution_role: NotRequired[ExecutionRoleArgs]
+    """Create the role the organization custom rule assumes in this account
+    (ExecutionRole); absent: none is created."""
 
 
 class AccountBaseline(pulumi.ComponentResource):
-    """Config recording, root-MFA rules and cost anomaly alerts for one account."""
+    """Config recording, root-MFA rules, the custom root-account rule, the root sign-in
+    alarm and cost anomaly alerts for one account (and, on request, the organization
+    rule's execution role)."""
 
     recorder_names: pulumi.Output[dict[str, str]]
     """Recorder name per region (empty in `skip`)."""
@@ -63,6 +84,12 @@ class AccountBaseline(pulumi.ComponentResource):
     """ARN of the anomaly monitor."""
     topic_arn: pulumi.Output[str]
     """ARN of the SNS topic with IMMEDIATE anomaly alerts."""
+    custom_rule_arn: pulumi.Output[str] | None
+    """ARN of the custom root-account rule (None when switched off)."""
+    alarm_topic_arn: pulumi.Output[str] | None
+    """ARN of the root activity alarm topic (None when switched off)."""
+    execution_role_arn: pulumi.Output[str] | None
+    """ARN of the organization rule's execution role (None unless asked for)."""
 
     def __init__(
         self,
@@ -122,11 +149,45 @@ class AccountBaseline(pulumi.ComponentResource):
         )
         """The cost anomaly monitor, subscriptions and SNS topic."""
 
-        # Extension point: further per-account components are created here as children
-        # (opts=pulumi.ResourceOptions(parent=self)) so they inherit the account's provider:
-        # Config rules (e.g. a custom-Lambda root rule) in home_region with
-        # depends_on=self.rule_depends_on; anything that watches root sign-ins in
-        # region="us-east-1", where AWS records them.
+        # Further per-account components are children here (they inherit the account's
+        # provider): Config rules in home_region with depends_on=self.rule_depends_on;
+        # anything that watches root sign-ins in us-east-1, where AWS records them.
+        # Child components are annotated here, not on the class: class annotations are the
+        # component's outputs for multi-language packaging.
+        self.custom_rule: RootGuardRule | None = None
+        """The custom root-account rule and its Lambda (None when switched off)."""
+        if args.get("custom_rule", True):
+            rule_args: RootGuardRuleArgs = {
+                "account_id": args["account_id"],
+                "region": home_region,
+                "require_hardware_mfa": args.get("require_hardware_mfa", False),
+                "root_use_window_days": args.get("root_use_window_days", 0),
+                "maximum_execution_frequency": args.get("rule_frequency", DEFAULT_FREQUENCY),
+            }
+            if home_recorder is not None:
+                rule_args["recorder"] = home_recorder
+            self.custom_rule = RootGuardRule(f"{name}-root-account-rule", rule_args, opts=child)
+
+        self.signin_alarm: RootSigninAlarm | None = None
+        """The root sign-in alarm (None when switched off)."""
+        if args.get("root_signin_alarm", True):
+            self.signin_alarm = RootSigninAlarm(
+                f"{name}-root-signin-alarm",
+                {
+                    "account_id": args["account_id"],
+                    "region": ALARM_REGION,
+                    "alarm_emails": list(args.get("alarm_emails", [])),
+                },
+                opts=child,
+            )
+
+        self.execution_role: ExecutionRole | None = None
+        """The organization rule's execution role (None unless asked for)."""
+        execution_role = args.get("execution_role")
+        if execution_role is not None:
+            self.execution_role = ExecutionRole(
+                f"{name}-execution-role", execution_role, opts=child
+            )
 
         names = {region: recorder.name for region, recorder in self.recording.recorders.items()}
         self.recorder_names = pulumi.Output.all(**names) if names else pulumi.Output.from_input({})
@@ -134,6 +195,9 @@ class AccountBaseline(pulumi.ComponentResource):
         self.rule_names = self.root_rules.rule_names
         self.monitor_arn = self.cost_alerts.monitor_arn
         self.topic_arn = self.cost_alerts.topic_arn
+        self.custom_rule_arn = self.custom_rule.rule_arn if self.custom_rule else None
+        self.alarm_topic_arn = self.signin_alarm.topic_arn if self.signin_alarm else None
+        self.execution_role_arn = self.execution_role.role_arn if self.execution_role else None
         self.register_outputs(
             {
                 "recorder_names": self.recorder_names,
@@ -141,5 +205,8 @@ class AccountBaseline(pulumi.ComponentResource):
                 "rule_names": self.rule_names,
                 "monitor_arn": self.monitor_arn,
                 "topic_arn": self.topic_arn,
+                "custom_rule_arn": self.custom_rule_arn,
+                "alarm_topic_arn": self.alarm_topic_arn,
+                "execution_role_arn": self.execution_role_arn,
             }
         )

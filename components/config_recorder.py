@@ -22,6 +22,8 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired, TypedDict
 
+from .secure_bucket import declare_secure_bucket
+
 TYPE = "rootguard:config_recorder:ConfigRecorder"
 MODES = ("create", "adopt", "skip")
 CONFIG_ROLE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
@@ -119,44 +121,13 @@ class ConfigRecorder(pulumi.ComponentResource):
         channel_name = args.get("delivery_channel_name", "default")
         child = pulumi.ResourceOptions(parent=self)
 
-        bucket = aws.s3.Bucket(
+        secure = declare_secure_bucket(
+            self,
             f"{name}-bucket",
             bucket=pulumi.Output.concat("rootguard-config-", account_id, "-", home_region),
             region=home_region,
-            opts=child,
         )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-bucket-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            region=home_region,
-            opts=child,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-bucket-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            region=home_region,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-bucket-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            region=home_region,
-            opts=child,
-        )
+        bucket, public_access, versioning = secure.bucket, secure.public_access, secure.versioning
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-bucket-lifecycle",
             bucket=bucket.id,

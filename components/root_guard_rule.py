@@ -15,9 +15,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
     from typing_extensions import NotRequired, TypedDict
 
+TYPE = "rootguard:root_guard_rule:RootGuardRule"
+
 RULE_NAME = "rootguard-root-account"
 FUNCTION_NAME = "rootguard-root-account-rule"
+ORG_FUNCTION_NAME = "rootguard-org-root-account-rule"
+"""The organization rule's function and its role (OrganizationBaseline); member accounts'
+execution roles trust this role of the administrator account."""
 LOG_GROUP_NAME = f"/aws/lambda/{FUNCTION_NAME}"
+RULE_DESCRIPTION = (
+    "The root user has MFA (hardware when required), no access keys and no recent use."
+)
 HANDLER = "root_account_rule.lambda_handler"
 RUNTIME = "python3.13"
 MEMORY_MB = 128
@@ -35,7 +43,7 @@ IAM_READ_ACTIONS = [
 
 
 class RootGuardRuleArgs(TypedDict):
-    account_id: str
+    account_id: pulumi.Input[str]
     """Twelve-digit id of the account the rule evaluates (the provider's account)."""
     region: str
     """Home region: where the function, its permission and the rule live."""
@@ -86,16 +94,16 @@ def lambda_trust_policy() -> dict[str, Any]:
     }
 
 
-def rule_function_policy(
-    account_id: str, region: str, execution_role_name: str | None = None
-) -> dict[str, Any]:
-    """Least privilege for the handler: its IAM reads, PutEvaluations, its own logs."""
-    log_group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{LOG_GROUP_NAME}"
-    statements: list[dict[str, Any]] = [
+def evaluation_statements() -> list[dict[str, Any]]:
+    """What evaluating an account takes: the root-state IAM reads and PutEvaluations.
+
+    The function's own role has these; so has the execution role it assumes in a member
+    account (organization rule), where it reads and reports with that role."""
+    return [
         {
             "Sid": "ReadRootCredentialState",
             "Effect": "Allow",
-            "Action": IAM_READ_ACTIONS,
+            "Action": list(IAM_READ_ACTIONS),
             "Resource": "*",
         },
         {
@@ -105,6 +113,19 @@ def rule_function_policy(
             "Action": ["config:PutEvaluations"],
             "Resource": "*",
         },
+    ]
+
+
+def rule_function_policy(
+    account_id: str,
+    region: str,
+    execution_role_name: str | None = None,
+    function_name: str = FUNCTION_NAME,
+) -> dict[str, Any]:
+    """Least privilege for the handler: its IAM reads, PutEvaluations, its own logs."""
+    log_group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name(function_name)}"
+    statements = [
+        *evaluation_statements(),
         {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
@@ -124,16 +145,100 @@ def rule_function_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def log_group_name(function_name: str) -> str:
+    """The log group Lambda writes a function's logs to."""
+    return f"/aws/lambda/{function_name}"
+
+
 def rule_input_parameters(args: RootGuardRuleArgs) -> dict[str, str]:
     """The rule's InputParameters: strings, as Config passes them to the handler."""
+    return input_parameters(
+        args.get("require_hardware_mfa", False),
+        args.get("root_use_window_days", 0),
+        args.get("execution_role_name"),
+    )
+
+
+def input_parameters(
+    require_hardware_mfa: bool, root_use_window_days: int, execution_role_name: str | None
+) -> dict[str, str]:
+    """The handler's rule parameters as Config passes them: strings."""
+    if root_use_window_days < 0:
+        raise ValueError(f"root_use_window_days {root_use_window_days} must be 0 (off) or more")
     parameters = {
-        "RequireHardwareMfa": "true" if args.get("require_hardware_mfa", False) else "false",
-        "RootUseWindowDays": str(args.get("root_use_window_days", 0)),
+        "RequireHardwareMfa": "true" if require_hardware_mfa else "false",
+        "RootUseWindowDays": str(root_use_window_days),
     }
-    execution_role_name = args.get("execution_role_name")
     if execution_role_name:
         parameters["ExecutionRoleName"] = execution_role_name
     return parameters
+
+
+def check_account_id(account_id: pulumi.Input[str]) -> None:
+    """Reject a malformed account id before anything is registered (outputs pass)."""
+    if isinstance(account_id, str) and not (account_id.isdigit() and len(account_id) == 12):
+        raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
+
+
+def declare_rule_function(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    account_id: pulumi.Input[str],
+    region: str,
+    function_name: str = FUNCTION_NAME,
+    execution_role_name: str | None = None,
+    log_retention_days: int = 365,
+) -> aws.lambda_.Function:
+    """The rule's Lambda with its log group, role and inline policy, as children of `parent`.
+
+    Shared by RootGuardRule (account rule) and OrganizationBaseline (organization rule):
+    one definition of the function, its least-privilege role and its archive. Children are
+    named `{name}-logs`, `{name}-role`, `{name}-role-policy`, `{name}-function`.
+    """
+    child = pulumi.ResourceOptions(parent=parent)
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=log_group_name(function_name),
+        retention_in_days=log_retention_days,
+        region=region,
+        opts=child,
+    )
+    role = aws.iam.Role(
+        f"{name}-role",
+        # A fixed name: member accounts' execution roles trust it by ARN (org mode).
+        name=function_name,
+        assume_role_policy=json.dumps(lambda_trust_policy()),
+        description="Runs the rootguard root-account Config rule.",
+        opts=child,
+    )
+    role_policy = aws.iam.RolePolicy(
+        f"{name}-role-policy",
+        role=role.id,
+        policy=pulumi.Output.from_input(account_id).apply(
+            lambda account: json.dumps(
+                rule_function_policy(account, region, execution_role_name, function_name)
+            )
+        ),
+        opts=child,
+    )
+    return aws.lambda_.Function(
+        f"{name}-function",
+        name=function_name,
+        description="AWS Config rule: the root user is locked down (rootguard).",
+        role=role.arn,
+        runtime=RUNTIME,
+        architectures=["arm64"],
+        handler=HANDLER,
+        code=rule_function_archive(),
+        memory_size=MEMORY_MB,
+        timeout=TIMEOUT_SECONDS,
+        logging_config={"log_format": "Text", "log_group": log_group.name},
+        region=region,
+        # The first invocation must find its permissions attached, not fail on
+        # AccessDenied while the inline policy is still being created.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy]),
+    )
 
 
 class RootGuardRule(pulumi.ComponentResource):
@@ -150,53 +255,17 @@ class RootGuardRule(pulumi.ComponentResource):
     ) -> None:
         account_id = args["account_id"]
         region = args["region"]
-        if not (account_id.isdigit() and len(account_id) == 12):
-            raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
-        window_days = args.get("root_use_window_days", 0)
-        if window_days < 0:
-            raise ValueError(f"root_use_window_days {window_days} must be 0 (off) or more")
-        super().__init__("rootguard:rules:RootGuardRule", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        check_account_id(account_id)
+        parameters = rule_input_parameters(args)
+        super().__init__(TYPE, name, None, opts)
 
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=LOG_GROUP_NAME,
-            retention_in_days=args.get("log_retention_days", 365),
+        function = declare_rule_function(
+            self,
+            name,
+            account_id=account_id,
             region=region,
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            # A fixed name: member accounts' execution roles trust it by ARN (org mode).
-            name=FUNCTION_NAME,
-            assume_role_policy=json.dumps(lambda_trust_policy()),
-            description="Runs the rootguard root-account Config rule.",
-            opts=child,
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=json.dumps(
-                rule_function_policy(account_id, region, args.get("execution_role_name"))
-            ),
-            opts=child,
-        )
-        function = aws.lambda_.Function(
-            f"{name}-function",
-            name=FUNCTION_NAME,
-            description="AWS Config rule: the root user is locked down (rootguard).",
-            role=role.arn,
-            runtime=RUNTIME,
-            architectures=["arm64"],
-            handler=HANDLER,
-            code=rule_function_archive(),
-            memory_size=MEMORY_MB,
-            timeout=TIMEOUT_SECONDS,
-            logging_config={"log_format": "Text", "log_group": log_group.name},
-            region=region,
-            # The first invocation must find its permissions attached, not fail on
-            # AccessDenied while the inline policy is still being created.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
+            execution_role_name=args.get("execution_role_name"),
+            log_retention_days=args.get("log_retention_days", 365),
         )
         permission = aws.lambda_.Permission(
             f"{name}-config-invoke",
@@ -205,7 +274,7 @@ class RootGuardRule(pulumi.ComponentResource):
             principal="config.amazonaws.com",
             source_account=account_id,
             region=region,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         rule_dependencies: list[pulumi.Resource] = [permission]
@@ -216,9 +285,7 @@ class RootGuardRule(pulumi.ComponentResource):
         rule = aws.cfg.Rule(
             f"{name}-rule",
             name=RULE_NAME,
-            description=(
-                "The root user has MFA (hardware when required), no access keys and no recent use."
-            ),
+            description=RULE_DESCRIPTION,
             source={
                 "owner": "CUSTOM_LAMBDA",
                 "source_identifier": function.arn,
@@ -230,7 +297,7 @@ class RootGuardRule(pulumi.ComponentResource):
                     }
                 ],
             },
-            input_parameters=json.dumps(rule_input_parameters(args), sort_keys=True),
+            input_parameters=json.dumps(parameters, sort_keys=True),
             region=region,
             # PutConfigRule fails with NoAvailableConfigurationRecorderException before
             # the recorder exists, and Config must be allowed to invoke the function.

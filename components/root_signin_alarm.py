@@ -15,6 +15,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
     from typing_extensions import NotRequired, TypedDict
 
+TYPE = "rootguard:root_signin_alarm:RootSigninAlarm"
+
 ALARM_REGION = "us-east-1"
 """Where CloudTrail delivers root console sign-in events to EventBridge."""
 EVENT_RULE_NAME = "rootguard-root-activity"
@@ -22,7 +24,7 @@ TOPIC_NAME = "rootguard-root-activity"
 
 
 class RootSigninAlarmArgs(TypedDict):
-    account_id: str
+    account_id: pulumi.Input[str]
     """Twelve-digit id of the watched account; the rule matches only its events."""
     region: NotRequired[str]
     """Region of the rule and topic. Default us-east-1, where root sign-ins are recorded."""
@@ -74,9 +76,9 @@ class RootSigninAlarm(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         account_id = args["account_id"]
-        if not (account_id.isdigit() and len(account_id) == 12):
+        if isinstance(account_id, str) and not (account_id.isdigit() and len(account_id) == 12):
             raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
-        super().__init__("rootguard:alarms:RootSigninAlarm", name, None, opts)
+        super().__init__(TYPE, name, None, opts)
         region = args.get("region", ALARM_REGION)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -85,7 +87,9 @@ class RootSigninAlarm(pulumi.ComponentResource):
             f"{name}-rule",
             name=EVENT_RULE_NAME,
             description="Root user console sign-in or API call (rootguard).",
-            event_pattern=json.dumps(root_activity_event_pattern(account_id)),
+            event_pattern=pulumi.Output.from_input(account_id).apply(
+                lambda account: json.dumps(root_activity_event_pattern(account))
+            ),
             region=region,
             opts=child,
         )

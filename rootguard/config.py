@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     StrictBool,
+    StrictInt,
     StrictStr,
     StringConstraints,
     ValidationError,
@@ -50,6 +51,12 @@ DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_FREQUENCY = "TwentyFour_Hours"
 MAX_ALERT_EMAILS = 10
 """AWS Cost Anomaly Detection takes at most 10 email subscribers per subscription."""
+DEFAULT_EXECUTION_ROLE_NAME = "rootguard-config-rule"
+"""The role the organization rule's function assumes in each member account."""
+CONFORMS_BUCKET_PREFIX = "awsconfigconforms"
+"""AWS requires an organization conformance pack's delivery bucket to start with this."""
+MAX_EXCLUDED_ACCOUNTS = 1000
+"""PutOrganizationConformancePack takes at most 1000 excluded accounts."""
 
 _VALUE_REPR_LIMIT = 120
 _ERROR_TYPE = "rootguard"
@@ -131,6 +138,13 @@ def _in_frequencies(value: str) -> str:
     return value
 
 
+def _digits_to_int(value: Any) -> Any:
+    """`pulumi config set --path` stores a number as a string: accept "30" as 30."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return value
+
+
 def _positive_number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a bool is not a number")
@@ -176,6 +190,18 @@ ConfigName = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,256}$"),
     Expect("an AWS Config name of 1-256 letters, digits, '_', '.' or '-'"),
 ]
+
+
+ConformsBucket = Annotated[
+    StrictStr,
+    StringConstraints(pattern=rf"^{CONFORMS_BUCKET_PREFIX}[a-z0-9.-]{{0,45}}[a-z0-9]$"),
+    Expect(
+        f"an S3 bucket name starting with {CONFORMS_BUCKET_PREFIX} (AWS requires it for an "
+        "organization conformance pack): lowercase letters, digits, '.' and '-', at most "
+        "63 characters, ending with a letter or digit"
+    ),
+]
+Bool = Annotated[StrictBool, Expect("true or false")]
 
 
 Frequency = Annotated[
@@ -267,11 +293,97 @@ class RecorderConfig(_Model):
 
 
 class RulesConfig(_Model):
-    """`rootguard:rules`: the AWS-managed root-account Config rules."""
+    """`rootguard:rules`: the AWS-managed root-account rules and the custom rule."""
 
-    hardware_mfa: Annotated[StrictBool, Expect("true or false")] = False
-    root_access_key_check: Annotated[StrictBool, Expect("true or false")] = True
+    hardware_mfa: Bool = False
+    root_access_key_check: Bool = True
     frequency: Frequency = DEFAULT_FREQUENCY
+    custom_rule: Bool = True
+    """Deploy the custom root-account rule (Lambda) in every account."""
+    require_hardware_mfa: Bool = False
+    """Custom rule parameter RequireHardwareMfa: a virtual MFA device is NON_COMPLIANT."""
+    root_use_window_days: Annotated[
+        StrictInt,
+        Field(ge=0),
+        BeforeValidator(_digits_to_int),
+        Expect("a whole number of days, 0 (off) or more"),
+    ] = 0
+    """Custom rule parameter RootUseWindowDays: root used this recently is NON_COMPLIANT."""
+
+
+class AlarmConfig(_Model):
+    """`rootguard:alarm`: the root sign-in alarm (EventBridge rule in us-east-1)."""
+
+    enabled: Bool = True
+    emails: Annotated[list[Email], Expect("a list of email addresses")] = []
+    """Subscribed to the alarm topic (each confirms once)."""
+
+
+class ExecutionRoleConfig(_Model):
+    """`rootguard:executionRole`: the role the organization custom rule assumes in each
+    account of this stack."""
+
+    admin_account_id: AccountId
+    """The account whose rootguard organization stack runs the rule's function."""
+    role_name: RoleName = DEFAULT_EXECUTION_ROLE_NAME
+
+
+class ConformancePackConfig(_Model):
+    """`rootguard:organization.conformancePack`: the organization conformance pack."""
+
+    enabled: Bool = True
+    hardware_mfa: Bool = False
+    """Add ROOT_ACCOUNT_HARDWARE_MFA_ENABLED to the pack."""
+    excluded_accounts: Annotated[
+        list[AccountId],
+        Field(max_length=MAX_EXCLUDED_ACCOUNTS),
+        Expect(f"a list of at most {MAX_EXCLUDED_ACCOUNTS} 12-digit account ids"),
+    ] = []
+    """Accounts the pack (and the organization custom rule) leave out."""
+    delivery_bucket: ConformsBucket | None = None
+    """A hardened bucket of this name is created and receives the pack's results."""
+
+    @model_validator(mode="after")
+    def _unique_excluded(self) -> ConformancePackConfig:
+        seen: dict[str, int] = {}
+        for index, account in enumerate(self.excluded_accounts):
+            if account in seen:
+                raise _error_at(
+                    f"excludedAccounts[{index}]",
+                    account,
+                    f"each account once (excludedAccounts[{seen[account]}] is {account} too)",
+                )
+            seen[account] = index
+        return self
+
+
+class OrganizationConfig(_Model):
+    """`rootguard:organization`: the organization layer, for a stack running in the
+    management account or the AWS Config delegated administrator."""
+
+    role: Annotated[
+        Literal["management", "delegatedAdmin"],
+        Expect("one of management, delegatedAdmin"),
+    ] = "management"
+    delegated_admin_account_id: AccountId | None = None
+    """Registered as the delegated administrator of AWS Config (management role only)."""
+    conformance_pack: ConformancePackConfig = ConformancePackConfig()
+    aggregator: Bool = True
+    custom_rule: Bool = True
+    """The custom root-account rule as an organization custom rule."""
+    execution_role_name: RoleName = DEFAULT_EXECUTION_ROLE_NAME
+    """The role the organization rule's function assumes in each member account."""
+
+    @model_validator(mode="after")
+    def _admin_only_from_management(self) -> OrganizationConfig:
+        if self.delegated_admin_account_id is not None and self.role != "management":
+            raise _error_at(
+                "delegatedAdminAccountId",
+                self.delegated_admin_account_id,
+                "no delegatedAdminAccountId with role delegatedAdmin (only the management "
+                "account registers a delegated administrator)",
+            )
+        return self
 
 
 class StackConfig(_Model):
@@ -294,6 +406,9 @@ class StackConfig(_Model):
     alerts: AlertsConfig = AlertsConfig()
     recorder: RecorderConfig = RecorderConfig()
     rules: RulesConfig = RulesConfig()
+    alarm: AlarmConfig = AlarmConfig()
+    organization: OrganizationConfig | None = None
+    execution_role: ExecutionRoleConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -346,12 +461,13 @@ class StackConfig(_Model):
                     f"each address once (alerts.emails[{seen_emails[email.lower()]}] is it too)",
                 )
             seen_emails[email.lower()] = index
-        if self.accounts and self.alerts.cost_monitor_arn is not None:
+        if self.accounts and self.organization is None and self.alerts.cost_monitor_arn:
             raise _error_at(
                 "alerts.costMonitorArn",
                 self.alerts.cost_monitor_arn,
                 "costMonitorArn on each entry of rootguard:accounts instead "
-                "(alerts.costMonitorArn is for the caller's own account only)",
+                "(alerts.costMonitorArn is for the caller's own account, baselined only "
+                "without rootguard:accounts or with rootguard:organization)",
             )
         return self
 

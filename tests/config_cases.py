@@ -288,7 +288,10 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:regoins",
         "['us-east-1']",
         verdict=NOT_A_KEY,
-        expected="one of accounts, alerts, homeRegion, recorder, regions, rules",
+        expected=(
+            "one of accounts, alarm, alerts, executionRole, homeRegion, organization, "
+            "recorder, regions, rules"
+        ),
     ),
     BadConfig(
         "unknown-nested-key",
@@ -336,6 +339,247 @@ BAD_CONFIGS: list[BadConfig] = [
         {"rules": ["hardwareMfa"]},
         "rootguard:rules",
         "['hardwareMfa']",
-        expected="a mapping with keys frequency, hardwareMfa, rootAccessKeyCheck",
+        expected=(
+            "a mapping with keys customRule, frequency, hardwareMfa, requireHardwareMfa, "
+            "rootAccessKeyCheck, rootUseWindowDays"
+        ),
+    ),
+    # -- custom rule, alarm, execution role, organization --------------------------
+    BadConfig(
+        "custom-rule-not-bool",
+        {"rules": {"customRule": "yes"}},
+        "rootguard:rules.customRule",
+        "'yes'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "require-hardware-not-bool",
+        {"rules": {"requireHardwareMfa": 1}},
+        "rootguard:rules.requireHardwareMfa",
+        "1",
+        expected="true or false",
+    ),
+    BadConfig(
+        "window-negative",
+        {"rules": {"rootUseWindowDays": -1}},
+        "rootguard:rules.rootUseWindowDays",
+        "-1",
+        expected="a whole number of days, 0 (off) or more",
+    ),
+    BadConfig(
+        "window-fraction",
+        {"rules": {"rootUseWindowDays": 1.5}},
+        "rootguard:rules.rootUseWindowDays",
+        "1.5",
+        expected="a whole number of days, 0 (off) or more",
+    ),
+    BadConfig(
+        "window-bool",
+        {"rules": {"rootUseWindowDays": True}},
+        "rootguard:rules.rootUseWindowDays",
+        "True",
+        expected="a whole number of days, 0 (off) or more",
+    ),
+    BadConfig(
+        "alarm-enabled-not-bool",
+        {"alarm": {"enabled": "no"}},
+        "rootguard:alarm.enabled",
+        "'no'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "alarm-bad-email",
+        {"alarm": {"emails": ["not-an-address"]}},
+        "rootguard:alarm.emails[0]",
+        "'not-an-address'",
+        expected="a valid email address",
+    ),
+    BadConfig(
+        "alarm-unknown-key",
+        {"alarm": {"email": []}},
+        "rootguard:alarm.email",
+        "[]",
+        NOT_A_KEY,
+        expected="one of emails, enabled",
+    ),
+    BadConfig(
+        "execution-role-no-admin",
+        {"executionRole": {}},
+        "rootguard:executionRole.adminAccountId",
+        "missing",
+        expected="a 12-digit AWS account id as a quoted string",
+    ),
+    BadConfig(
+        "execution-role-short-admin",
+        {"executionRole": {"adminAccountId": "2222"}},
+        "rootguard:executionRole.adminAccountId",
+        "'2222'",
+        expected="a 12-digit AWS account id as a quoted string",
+    ),
+    BadConfig(
+        "execution-role-bad-name",
+        {"executionRole": {"adminAccountId": "222222222222", "roleName": "no spaces"}},
+        "rootguard:executionRole.roleName",
+        "'no spaces'",
+        expected="an IAM role name (1-64 of letters, digits and +=,.@_-)",
+    ),
+    BadConfig(
+        "organization-not-a-mapping",
+        {"organization": "on"},
+        "rootguard:organization",
+        "'on'",
+        expected=(
+            "a mapping with keys aggregator, conformancePack, customRule, "
+            "delegatedAdminAccountId, executionRoleName, role"
+        ),
+    ),
+    BadConfig(
+        "organization-unknown-role",
+        {"organization": {"role": "admin"}},
+        "rootguard:organization.role",
+        "'admin'",
+        expected="one of management, delegatedAdmin",
+    ),
+    BadConfig(
+        "organization-admin-id-short",
+        {"organization": {"delegatedAdminAccountId": "12345"}},
+        "rootguard:organization.delegatedAdminAccountId",
+        "'12345'",
+        expected="a 12-digit AWS account id as a quoted string",
+    ),
+    BadConfig(
+        "organization-admin-id-with-delegated-role",
+        {"organization": {"role": "delegatedAdmin", "delegatedAdminAccountId": "222222222222"}},
+        "rootguard:organization.delegatedAdminAccountId",
+        "'222222222222'",
+        expected=(
+            "no delegatedAdminAccountId with role delegatedAdmin (only the management "
+            "account registers a delegated administrator)"
+        ),
+    ),
+    BadConfig(
+        "organization-bucket-prefix",
+        {"organization": {"conformancePack": {"deliveryBucket": "rootguard-results"}}},
+        "rootguard:organization.conformancePack.deliveryBucket",
+        "'rootguard-results'",
+        expected=(
+            "an S3 bucket name starting with awsconfigconforms (AWS requires it for an "
+            "organization conformance pack): lowercase letters, digits, '.' and '-', at "
+            "most 63 characters, ending with a letter or digit"
+        ),
+    ),
+    BadConfig(
+        "organization-bucket-too-long",
+        {"organization": {"conformancePack": {"deliveryBucket": "awsconfigconforms-" + "x" * 46}}},
+        "rootguard:organization.conformancePack.deliveryBucket",
+        "'awsconfigconforms-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'",
+        contains=("an S3 bucket name starting with awsconfi",),
+    ),
+    BadConfig(
+        "organization-bucket-uppercase",
+        {"organization": {"conformancePack": {"deliveryBucket": "awsconfigconforms-Results"}}},
+        "rootguard:organization.conformancePack.deliveryBucket",
+        "'awsconfigconforms-Results'",
+        contains=("an S3 bucket name starting with awsconfi",),
+    ),
+    BadConfig(
+        "organization-excluded-id-short",
+        {
+            "organization": {
+                "conformancePack": {"excludedAccounts": ["333333333333", "33333333333"]}
+            }
+        },
+        "rootguard:organization.conformancePack.excludedAccounts[1]",
+        "'33333333333'",
+        expected="a 12-digit AWS account id as a quoted string",
+    ),
+    BadConfig(
+        "organization-excluded-id-unquoted",
+        {"organization": {"conformancePack": {"excludedAccounts": [333333333333]}}},
+        "rootguard:organization.conformancePack.excludedAccounts[0]",
+        "333333333333",
+        contains=("a 12-digit AWS account id as a quoted st",),
+    ),
+    BadConfig(
+        "organization-excluded-duplicate",
+        {
+            "organization": {
+                "conformancePack": {"excludedAccounts": ["333333333333", "333333333333"]}
+            }
+        },
+        "rootguard:organization.conformancePack.excludedAccounts[1]",
+        "'333333333333'",
+        expected="each account once (excludedAccounts[0] is 333333333333 too)",
+    ),
+    BadConfig(
+        "organization-excluded-not-a-list",
+        {"organization": {"conformancePack": {"excludedAccounts": "333333333333"}}},
+        "rootguard:organization.conformancePack.excludedAccounts",
+        "'333333333333'",
+        expected="a list of at most 1000 12-digit account ids",
+    ),
+    BadConfig(
+        "organization-unknown-pack-key",
+        {"organization": {"conformancePack": {"hardwareMFA": True}}},
+        "rootguard:organization.conformancePack.hardwareMFA",
+        "True",
+        NOT_A_KEY,
+        expected="one of deliveryBucket, enabled, excludedAccounts, hardwareMfa",
+    ),
+    BadConfig(
+        "organization-aggregator-not-bool",
+        {"organization": {"aggregator": "on"}},
+        "rootguard:organization.aggregator",
+        "'on'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "organization-custom-rule-null",
+        {"organization": {"customRule": None}},
+        "rootguard:organization.customRule",
+        "None",
+        expected="true or false",
+    ),
+    BadConfig(
+        "organization-execution-role-name-empty",
+        {"organization": {"executionRoleName": ""}},
+        "rootguard:organization.executionRoleName",
+        "''",
+        expected="an IAM role name (1-64 of letters, digits and +=,.@_-)",
+    ),
+    BadConfig(
+        "alarm-not-a-mapping",
+        {"alarm": "on"},
+        "rootguard:alarm",
+        "'on'",
+        expected="a mapping with keys emails, enabled",
+    ),
+    BadConfig(
+        "execution-role-not-a-mapping",
+        {"executionRole": "on"},
+        "rootguard:executionRole",
+        "'on'",
+        expected="a mapping with keys adminAccountId, roleName",
+    ),
+    BadConfig(
+        "organization-pack-not-a-mapping",
+        {"organization": {"conformancePack": "on"}},
+        "rootguard:organization.conformancePack",
+        "'on'",
+        expected="a mapping with keys deliveryBucket, enabled, excludedAccounts, hardwareMfa",
+    ),
+    BadConfig(
+        "organization-pack-enabled-not-bool",
+        {"organization": {"conformancePack": {"enabled": "yes"}}},
+        "rootguard:organization.conformancePack.enabled",
+        "'yes'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "organization-pack-hardware-mfa-not-bool",
+        {"organization": {"conformancePack": {"hardwareMfa": "yes"}}},
+        "rootguard:organization.conformancePack.hardwareMfa",
+        "'yes'",
+        expected="true or false",
     ),
 ]

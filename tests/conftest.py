@@ -20,6 +20,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import reset_options
 
 MOCK_ACCOUNT = "999999999999"
+MOCK_ORGANIZATION = "o-exampleorgid"
 
 
 @dataclass
@@ -57,6 +58,13 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/ci",
                 "id": MOCK_ACCOUNT,
                 "userId": "AIDAMOCK",
+            }
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            return {
+                "id": MOCK_ORGANIZATION,
+                "arn": f"arn:aws:organizations::{MOCK_ACCOUNT}:organization/{MOCK_ORGANIZATION}",
+                "masterAccountId": MOCK_ACCOUNT,
+                "featureSet": "ALL",
             }
         return {}
 

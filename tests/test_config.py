@@ -12,8 +12,12 @@ from pulumi.runtime import config as runtime_config
 
 from rootguard.config import (
     AccountConfig,
+    AlarmConfig,
     AlertsConfig,
     ConfigError,
+    ConformancePackConfig,
+    ExecutionRoleConfig,
+    OrganizationConfig,
     RecorderConfig,
     RulesConfig,
     StackConfig,
@@ -157,6 +161,10 @@ def test_config_bad_values_cover_every_key() -> None:
             ("alerts", AlertsConfig),
             ("recorder", RecorderConfig),
             ("rules", RulesConfig),
+            ("alarm", AlarmConfig),
+            ("executionRole", ExecutionRoleConfig),
+            ("organization", OrganizationConfig),
+            ("organization.conformancePack", ConformancePackConfig),
         ]
         for key in (field.alias for field in model.model_fields.values())
     }

@@ -210,6 +210,8 @@ def test_library_wheel_consumer_program_declares_account_baseline(installed: Ins
         "rootguard:config_recorder:ConfigRecorder",
         "rootguard:root_mfa_rules:RootMfaRules",
         "rootguard:cost_anomaly:CostAnomalyAlerts",
+        "rootguard:root_guard_rule:RootGuardRule",
+        "rootguard:root_signin_alarm:RootSigninAlarm",
     }
     recorders = [r for r in registrations if r["type"] == "aws:cfg/recorder:Recorder"]
     assert sorted(r["inputs"]["region"] for r in recorders) == ["eu-west-1", "us-east-1"]
@@ -225,7 +227,7 @@ def test_library_wheel_consumer_program_declares_account_baseline(installed: Ins
 def test_library_wheel_lambda_archive_files_come_from_the_wheel(installed: Installed) -> None:
     registrations = installed.report["registrations"]
     functions = [r for r in registrations if r["type"] == LAMBDA_FUNCTION]
-    assert functions, "the example declares the custom rule: its Lambda must be registered"
+    assert functions, "the baseline declares the custom rule: its Lambda must be registered"
     assert archive_problems(registrations, installed.site_packages / "rootguard") == []
     for function in functions:
         assets = function["inputs"]["code"]["assets"]

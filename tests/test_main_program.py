@@ -115,3 +115,95 @@ def test_main_config_error_is_one_line_run_error(
         "expected a 12-digit AWS account id as a quoted string"
     )
     assert pulumi_mocks.registrations == []
+
+
+def _account_of(mocks: Recorder, reg: Any) -> str:
+    """The account name of a registration: the name of its provider."""
+    return str(reg.provider.split("::")[-2]).removesuffix("-provider")
+
+
+def test_main_dev_stack_custom_rule_and_alarm_per_account(
+    pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _dev_config()
+    _run_program(pulumi_mocks, monkeypatch, config)
+    home = config["rootguard:homeRegion"]
+    names = sorted(account["name"] for account in config["rootguard:accounts"])
+    for type_, region in [
+        ("aws:lambda/function:Function", home),
+        ("aws:lambda/permission:Permission", home),
+        ("aws:cloudwatch/eventRule:EventRule", "us-east-1"),
+    ]:
+        found = pulumi_mocks.of_type(type_)
+        assert sorted(_account_of(pulumi_mocks, reg) for reg in found) == names, type_
+        assert {reg.inputs["region"] for reg in found} == {region}, type_
+    custom = [
+        reg
+        for reg in pulumi_mocks.of_type("aws:cfg/rule:Rule")
+        if reg.inputs["source"]["owner"] == "CUSTOM_LAMBDA"
+    ]
+    assert sorted(_account_of(pulumi_mocks, reg) for reg in custom) == names
+    assert {reg.inputs["region"] for reg in custom} == {home}
+    for permission in pulumi_mocks.of_type("aws:lambda/permission:Permission"):
+        account = next(a for a in config["rootguard:accounts"] if a["name"] in permission.name)
+        assert permission.inputs["sourceAccount"] == account["id"]
+
+
+def test_main_rule_and_alarm_settings_from_config(
+    pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _dev_config()
+    config["rootguard:rules"] = {"requireHardwareMfa": True, "rootUseWindowDays": 7}
+    config["rootguard:alarm"] = {"emails": ["oncall@example.com"]}
+    _run_program(pulumi_mocks, monkeypatch, config)
+    custom = [
+        reg
+        for reg in pulumi_mocks.of_type("aws:cfg/rule:Rule")
+        if reg.inputs["source"]["owner"] == "CUSTOM_LAMBDA"
+    ]
+    assert custom
+    for rule in custom:
+        assert json.loads(rule.inputs["inputParameters"]) == {
+            "RequireHardwareMfa": "true",
+            "RootUseWindowDays": "7",
+        }
+    subscriptions = pulumi_mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+    alarm_emails = [s for s in subscriptions if s.inputs.get("region") == "us-east-1"]
+    assert len(alarm_emails) == 3
+    assert {s.inputs["endpoint"] for s in alarm_emails} == {"oncall@example.com"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "gone"),
+    [
+        ("rootguard:rules", {"customRule": False}, "rootguard:root_guard_rule:RootGuardRule"),
+        ("rootguard:alarm", {"enabled": False}, "rootguard:root_signin_alarm:RootSigninAlarm"),
+    ],
+    ids=["custom-rule-off", "alarm-off"],
+)
+def test_main_switches_turn_components_off(
+    pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch, key: str, value: Any, gone: str
+) -> None:
+    config = _dev_config()
+    config[key] = value
+    _run_program(pulumi_mocks, monkeypatch, config)
+    assert pulumi_mocks.of_type(gone) == []
+    assert len(pulumi_mocks.of_type("rootguard:account_baseline:AccountBaseline")) == 3
+
+
+def test_main_execution_role_in_every_account(
+    pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _dev_config()
+    config["rootguard:executionRole"] = {"adminAccountId": "444444444444"}
+    _run_program(pulumi_mocks, monkeypatch, config)
+    roles = pulumi_mocks.of_type("rootguard:execution_role:ExecutionRole")
+    assert sorted(r.name for r in roles) == [
+        "prod-execution-role",
+        "sandbox-execution-role",
+        "staging-execution-role",
+    ]
+    for role in pulumi_mocks.of_type("aws:iam/role:Role"):
+        if role.name.endswith("-execution-role-role"):
+            trust = json.loads(role.inputs["assumeRolePolicy"])
+            assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::444444444444:root"}

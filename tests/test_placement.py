@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from rootguard.config import aws_regions, execution_frequencies
@@ -474,8 +474,6 @@ PLACEMENT_CHECKS: tuple[Check, ...] = (
     check_root_rules_once_in_home_region,
     check_cost_alerts_once_in_home_region,
     check_nothing_on_default_provider,
-)
-WIRED_LATER_CHECKS: tuple[Check, ...] = (
     check_custom_rule_once_in_home_region,
     check_root_signin_alarm_once_in_us_east_1,
 )
@@ -498,25 +496,6 @@ def test_placement_rules_hold_for_generated_configs(spec: Spec, preview: bool) -
     event(f"mode {spec.mode}, {len(spec.accounts)} accounts, {len(spec.regions)} regions")
     view = plan_view(spec, preview=preview)
     for check in PLACEMENT_CHECKS:
-        check(view, spec)
-
-
-# The custom rule (components/root_guard_rule.py) and the root sign-in alarm
-# (components/root_signin_alarm.py) exist but AccountBaseline does not create them yet;
-# another branch wires them in. Until then this test fails on its first example (no
-# shrinking, so that costs one plan). Once they are wired it passes, strict XPASS fails
-# the run, and the marker goes: then these two checks can join PLACEMENT_CHECKS.
-@pytest.mark.xfail(strict=True, reason="custom rule not wired into AccountBaseline yet")
-@settings(
-    max_examples=10,
-    deadline=None,
-    phases=(Phase.explicit, Phase.generate),
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(spec=specs(), preview=st.booleans())
-def test_custom_rule_and_alarm_placement_for_generated_configs(spec: Spec, preview: bool) -> None:
-    view = plan_view(spec, preview=preview)
-    for check in WIRED_LATER_CHECKS:
         check(view, spec)
 
 
@@ -572,52 +551,6 @@ def _add_copy(doc: dict[str, Any], resource: Resource, **changes: Any) -> Resour
 
 def _remove(doc: dict[str, Any], resource: Resource) -> None:
     doc["resources"].remove(resource)
-
-
-def _hand_made(parent: Resource, provider: str, type_: str, name: str, **fields: Any) -> Resource:
-    """A custom resource under `parent` as the plan JSON has it; `fields` override."""
-    resource: Resource = {
-        "urn": f"{parent['urn'].rsplit('::', 1)[0]}${type_}::{name}",
-        "type": type_,
-        "name": name,
-        "custom": True,
-        "parent": parent["urn"],
-        "provider": provider,
-        "dependencies": [],
-        "propertyDependencies": {},
-        "inputs": {},
-    }
-    resource.update(fields)
-    return resource
-
-
-def _with_wired_resources(doc: dict[str, Any]) -> dict[str, Any]:
-    """The known plan plus, per account, a custom rule, its function and the alarm rule,
-    placed as ARCHITECTURE.md says (as a passing plan for the two later checks)."""
-    baselines = {r["name"]: r for r in PlanView(doc).of_type(BASELINE)}
-    for account in KNOWN.accounts:
-        baseline = baselines[account.label]
-        provider = _provider_ref(doc, account)
-        home = {"region": KNOWN.home_region}
-        function = _hand_made(baseline, provider, FUNCTION, f"{account.label}-fn", inputs=home)
-        rule = _hand_made(
-            baseline,
-            provider,
-            RULE,
-            f"{account.label}-rule",
-            inputs={**home, "source": {"owner": "CUSTOM_LAMBDA"}},
-            dependencies=[function["urn"]],
-            propertyDependencies={"source": [function["urn"]]},
-        )
-        alarm = _hand_made(
-            baseline,
-            provider,
-            EVENT_RULE,
-            f"{account.label}-alarm",
-            inputs={"region": ALARM_REGION},
-        )
-        doc["resources"].extend([function, rule, alarm])
-    return doc
 
 
 Violation = Callable[[dict[str, Any]], Spec | None]
@@ -813,12 +746,6 @@ def test_placement_checks_pass_on_known_plan(known_plan: dict[str, Any]) -> None
         check(view, KNOWN)
 
 
-def test_placement_later_checks_pass_on_hand_wired_plan(known_plan: dict[str, Any]) -> None:
-    view = PlanView(_with_wired_resources(copy.deepcopy(known_plan)))
-    for check in PLACEMENT_CHECKS + WIRED_LATER_CHECKS:
-        check(view, KNOWN)
-
-
 @pytest.mark.parametrize(
     ("check", "violate"),
     VIOLATIONS,
@@ -827,7 +754,7 @@ def test_placement_later_checks_pass_on_hand_wired_plan(known_plan: dict[str, An
 def test_placement_check_catches_violation(
     known_plan: dict[str, Any], check: Check, violate: Violation
 ) -> None:
-    doc = _with_wired_resources(copy.deepcopy(known_plan))
+    doc = copy.deepcopy(known_plan)
     spec = violate(doc) or KNOWN
     with pytest.raises(AssertionError):
         check(PlanView(doc), spec)

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_DIR = ROOT / "provider"
 
 STRING, NUMBER, BOOLEAN = PropertyType.STRING, PropertyType.NUMBER, PropertyType.BOOLEAN
+INTEGER = PropertyType.INTEGER
 ARRAY, OBJECT = PropertyType.ARRAY, PropertyType.OBJECT
 
 # schema name -> (type, item/value type or None, required, plain)
@@ -51,6 +52,12 @@ ACCOUNT_BASELINE_INPUTS = {
     "rootAccessKeyCheck": (BOOLEAN, None, False, True),
     "hardwareMfa": (BOOLEAN, None, False, True),
     "ruleFrequency": (STRING, None, False, True),
+    "customRule": (BOOLEAN, None, False, True),
+    "requireHardwareMfa": (BOOLEAN, None, False, True),
+    "rootUseWindowDays": (INTEGER, None, False, True),
+    "rootSigninAlarm": (BOOLEAN, None, False, True),
+    "alarmEmails": (ARRAY, STRING, False, True),
+    "executionRole": (None, None, False, True),  # an object type: ExecutionRoleArgs
 }
 # schema name -> (type, item/value type or None, always present)
 ACCOUNT_BASELINE_OUTPUTS = {
@@ -59,6 +66,9 @@ ACCOUNT_BASELINE_OUTPUTS = {
     "ruleNames": (ARRAY, STRING, True),
     "monitorArn": (STRING, None, True),
     "topicArn": (STRING, None, True),
+    "customRuleArn": (STRING, None, False),
+    "alarmTopicArn": (STRING, None, False),
+    "executionRoleArn": (STRING, None, False),
 }
 
 
@@ -100,6 +110,7 @@ def test_provider_schema_account_baseline_inputs_typed_and_described(
         assert bool(prop.plain) is plain, name
     assert definitions["AccountBaseline"].inputs_mapping["accountId"] == "account_id"
     assert "12-digit" in (inputs["accountId"].description or "")
+    assert inputs["executionRole"].ref == "#/types/rootguard:index:ExecutionRoleArgs"
 
 
 def test_provider_schema_account_baseline_outputs_typed_and_described(
@@ -176,7 +187,8 @@ def test_provider_construct_registers_component_under_its_own_token(
     pulumi_mocks.run(program)
     baseline = pulumi_mocks.one("rootguard:account_baseline:AccountBaseline")
     assert state["urn"] == baseline.urn
-    assert set(state) - {"urn"} == set(ACCOUNT_BASELINE_OUTPUTS)
+    # Outputs that are None (here: no execution role was asked for) are left out.
+    assert set(state) - {"urn"} == set(ACCOUNT_BASELINE_OUTPUTS) - {"executionRoleArn"}
     assert set(state["recorderNames"]) == {"eu-west-1", "us-east-1"}
     assert state["ruleNames"]
     daily = pulumi_mocks.by_name("prod-cost-alerts-daily")

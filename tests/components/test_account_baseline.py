@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 from rootguard.components import AccountBaseline, AccountBaselineArgs
 
-from tests.conftest import Recorder
+from tests.conftest import Recorder, Registration
 
 ACCOUNT = "111111111111"
 REGIONS = ["us-east-1", "eu-west-1"]
 RULE = "aws:cfg/rule:Rule"
 RECORDER = "aws:cfg/recorder:Recorder"
+FUNCTION = "aws:lambda/function:Function"
+PERMISSION = "aws:lambda/permission:Permission"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ROLE = "aws:iam/role:Role"
+
+
+def _managed_rules(mocks: Recorder) -> list[Registration]:
+    return [r for r in mocks.of_type(RULE) if r.inputs["source"]["owner"] == "AWS"]
+
+
+def _custom_rules(mocks: Recorder) -> list[Registration]:
+    return [r for r in mocks.of_type(RULE) if r.inputs["source"]["owner"] == "CUSTOM_LAMBDA"]
 
 
 def _args(**overrides: object) -> AccountBaselineArgs:
@@ -32,6 +47,8 @@ def test_account_baseline_composes_recorder_rules_and_alerts(pulumi_mocks: Recor
         "rootguard:config_recorder:ConfigRecorder",
         "rootguard:root_mfa_rules:RootMfaRules",
         "rootguard:cost_anomaly:CostAnomalyAlerts",
+        "rootguard:root_guard_rule:RootGuardRule",
+        "rootguard:root_signin_alarm:RootSigninAlarm",
     }
     descendants = {reg.urn for reg in pulumi_mocks.descendants(baseline.urn)}
     others = [reg for reg in pulumi_mocks.registrations if reg is not baseline]
@@ -64,11 +81,12 @@ def test_account_baseline_passes_settings_through(pulumi_mocks: Recorder) -> Non
             ),
         )
     )
-    identifiers = sorted(r.inputs["source"]["sourceIdentifier"] for r in pulumi_mocks.of_type(RULE))
+    managed = _managed_rules(pulumi_mocks)
+    identifiers = sorted(r.inputs["source"]["sourceIdentifier"] for r in managed)
     assert identifiers == ["ROOT_ACCOUNT_HARDWARE_MFA_ENABLED", "ROOT_ACCOUNT_MFA_ENABLED"]
-    assert {r.inputs["maximumExecutionFrequency"] for r in pulumi_mocks.of_type(RULE)} == {
-        "One_Hour"
-    }
+    assert {r.inputs["maximumExecutionFrequency"] for r in managed} == {"One_Hour"}
+    (custom,) = _custom_rules(pulumi_mocks)
+    assert custom.inputs["source"]["sourceDetails"][0]["maximumExecutionFrequency"] == "One_Hour"
     recorders = pulumi_mocks.of_type(RECORDER)
     assert all(r.inputs["recordingGroup"]["includeGlobalResourceTypes"] for r in recorders)
     assert {r.inputs["name"] for r in recorders} == {"rg"}
@@ -81,8 +99,13 @@ def test_account_baseline_skip_mode_rules_without_recorder(pulumi_mocks: Recorde
     pulumi_mocks.run(lambda: created.append(AccountBaseline("prod", _args(recorder_mode="skip"))))
     assert pulumi_mocks.of_type(RECORDER) == []
     assert pulumi_mocks.of_type("aws:s3/bucket:Bucket") == []
-    rules = pulumi_mocks.of_type(RULE)
+    rules = _managed_rules(pulumi_mocks)
     assert rules and all(rule.dependencies == [] for rule in rules)
+    (custom,) = _custom_rules(pulumi_mocks)
+    assert set(custom.dependencies) == {
+        pulumi_mocks.one(PERMISSION).urn,
+        pulumi_mocks.one(FUNCTION).urn,
+    }
     assert created[0].rule_depends_on == []
 
 
@@ -119,3 +142,80 @@ def test_account_baseline_outputs(pulumi_mocks: Recorder) -> None:
     ]
     assert str(seen["monitor"]).endswith("prod-cost-alerts-monitor")
     assert str(seen["topic"]).endswith("prod-cost-alerts-topic")
+
+
+# --- the custom rule, the sign-in alarm and the execution role -------------------------
+
+
+def test_account_baseline_custom_rule_in_home_region_after_home_recorder(
+    pulumi_mocks: Recorder,
+) -> None:
+    pulumi_mocks.run(
+        lambda: AccountBaseline("prod", _args(require_hardware_mfa=True, root_use_window_days=30))
+    )
+    function = pulumi_mocks.one(FUNCTION)
+    permission = pulumi_mocks.one(PERMISSION)
+    (custom,) = _custom_rules(pulumi_mocks)
+    (home,) = [r for r in pulumi_mocks.of_type(RECORDER) if r.inputs["region"] == "eu-west-1"]
+    for reg in (function, permission, custom):
+        assert reg.inputs["region"] == "eu-west-1", reg.type
+    assert permission.inputs["principal"] == "config.amazonaws.com"
+    assert permission.inputs["sourceAccount"] == ACCOUNT
+    assert {home.urn, permission.urn} <= set(custom.dependencies)
+    assert json.loads(custom.inputs["inputParameters"]) == {
+        "RequireHardwareMfa": "true",
+        "RootUseWindowDays": "30",
+    }
+
+
+def test_account_baseline_alarm_in_us_east_1_with_emails(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: AccountBaseline("prod", _args(alarm_emails=["oncall@example.com"])))
+    event_rule = pulumi_mocks.one(EVENT_RULE)
+    assert event_rule.inputs["region"] == "us-east-1"
+    assert json.loads(event_rule.inputs["eventPattern"])["account"] == [ACCOUNT]
+    (subscription,) = pulumi_mocks.of_type(SUBSCRIPTION)
+    assert subscription.inputs["endpoint"] == "oncall@example.com"
+    assert subscription.inputs["region"] == "us-east-1"
+
+
+def test_account_baseline_custom_rule_off(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: AccountBaseline("prod", _args(custom_rule=False)))
+    assert pulumi_mocks.of_type(FUNCTION) == []
+    assert pulumi_mocks.of_type(PERMISSION) == []
+    assert _custom_rules(pulumi_mocks) == []
+    assert pulumi_mocks.of_type("rootguard:root_guard_rule:RootGuardRule") == []
+    assert pulumi_mocks.of_type(EVENT_RULE)  # the alarm stays
+
+
+def test_account_baseline_alarm_off(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: AccountBaseline("prod", _args(root_signin_alarm=False)))
+    assert pulumi_mocks.of_type(EVENT_RULE) == []
+    assert pulumi_mocks.of_type("rootguard:root_signin_alarm:RootSigninAlarm") == []
+    assert _custom_rules(pulumi_mocks)  # the custom rule stays
+
+
+def test_account_baseline_no_execution_role_by_default(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: AccountBaseline("prod", _args()))
+    assert pulumi_mocks.of_type("rootguard:execution_role:ExecutionRole") == []
+    assert [r.inputs["name"] for r in pulumi_mocks.of_type(ROLE) if "name" in r.inputs] == [
+        "rootguard-root-account-rule"
+    ]
+
+
+def test_account_baseline_execution_role_option(pulumi_mocks: Recorder) -> None:
+    admin = "222222222222"
+    pulumi_mocks.run(
+        lambda: AccountBaseline("prod", _args(execution_role={"admin_account_id": admin}))
+    )
+    component = pulumi_mocks.one("rootguard:execution_role:ExecutionRole")
+    baseline = pulumi_mocks.one("rootguard:account_baseline:AccountBaseline")
+    assert component.parent == baseline.urn
+    role = pulumi_mocks.by_name("prod-execution-role-role")
+    assert role.inputs["name"] == "rootguard-config-rule"
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{admin}:root"}
+    assert statement["Condition"] == {
+        "ArnEquals": {
+            "aws:PrincipalArn": f"arn:aws:iam::{admin}:role/rootguard-org-root-account-rule"
+        }
+    }

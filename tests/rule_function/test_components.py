@@ -65,7 +65,7 @@ def declare_rule(engine: Engine, *, with_recorder: bool = True, **extra: Any) ->
 
 def test_rule_children_parented_on_account_provider_in_home_region(engine: Engine) -> None:
     declare_rule(engine)
-    rule_component = engine.one("rootguard:rules:RootGuardRule")
+    rule_component = engine.one("rootguard:root_guard_rule:RootGuardRule")
     provider = engine.one("pulumi:providers:aws")
     children = [r for r in engine.registrations if r.parent == rule_component.urn]
     assert {r.type for r in children} == {
