@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -35,6 +35,7 @@ from rootguard.audit_checks import (
     check_account,
     inactive_reason,
     install_deadline_hook,
+    member_iam_client,
     not_applicable,
     run_checks,
 )
@@ -178,76 +179,93 @@ def _client_config(options: AuditOptions) -> Config:
     )
 
 
-def _list_accounts(organizations: Any) -> list[Account]:
-    pages = organizations.get_paginator("list_accounts").paginate()
-    return [Account.from_api(item) for page in pages for item in page.get("Accounts", [])]
-
-
-def _management_account(organizations: Any) -> str | None:
+def _list_accounts(organizations: Any) -> Iterator[Account]:
+    """Every account of every ListAccounts page, lazily (pages are fetched as consumed)."""
     try:
-        return str(organizations.describe_organization()["Organization"]["MasterAccountId"])
-    except (ClientError, BotoCoreError, KeyError):
-        return None  # only used to word an error better
+        for page in organizations.get_paginator("list_accounts").paginate():
+            for item in page.get("Accounts", []):
+                yield Account.from_api(item)
+    except (ClientError, BotoCoreError) as exc:
+        raise UsageError(
+            f"cannot list the organization's accounts: {_one_line(exc)}; expected "
+            "credentials of the management account or a delegated administrator"
+        ) from exc
 
 
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[AccountResult], None]]:
-    """A progress bar on stderr when it is a terminal; otherwise nothing."""
-    if not sys.stderr.isatty():
-        yield lambda _result: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+class _Progress:
+    """A progress bar on stderr when it is a terminal; otherwise it does nothing."""
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Checking accounts", total=total)
-        yield lambda _result: progress.advance(task)
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        self._total = 0
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("Checking accounts", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def submitted(self, _account: Account) -> None:
+        self._total += 1
+        if self._bar is not None:
+            self._bar.update(self._task, total=self._total)
+
+    def finished(self, _result: AccountResult) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+
+def _check(context: CheckContext, account: Account) -> AccountResult:
+    if not account.active:
+        return not_applicable(account, inactive_reason(account))
+    return check_account(context, account)
 
 
 def _audit_accounts(
-    session: Any,
+    root: botocore.session.Session,
     options: AuditOptions,
     config: Config,
     *,
     region: str,
     sts: Any,
     identity: dict[str, Any],
-    accounts: Sequence[Account],
-    management: str | None,
+    accounts: Iterable[Account],
 ) -> list[AccountResult]:
+    # Every client is made here, before fanning out; workers never touch a session.
     context = CheckContext(
-        session=session,
         sts=install_deadline_hook(sts),
-        own_iam=install_deadline_hook(session.client("iam", region_name=region, config=config)),
+        own_iam=install_deadline_hook(root.create_client("iam", region_name=region, config=config)),
+        member_iam=member_iam_client(root, region, config),
         caller_account=str(identity["Account"]),
         partition=str(identity["Arn"]).split(":")[1],
-        management_account=management,
         role_name=options.role_name,
         external_id=options.external_id,
-        region=region,
-        config=config,
     )
-    active = [account for account in accounts if account.active]
-    with _progress(len(active)) as advance:
-        checked = run_checks(
-            active,
-            partial(check_account, context),
+    with _Progress() as progress:
+        return run_checks(
+            accounts,
+            partial(_check, context),
             concurrency=options.concurrency,
             timeout=options.timeout,
-            on_result=advance,
+            on_submit=progress.submitted,
+            on_result=progress.finished,
         )
-    by_id = {result.id: result for result in checked}
-    return [
-        by_id[account.id] if account.active else not_applicable(account, inactive_reason(account))
-        for account in accounts
-    ]
 
 
 def _audit_aggregator(
@@ -279,8 +297,9 @@ def _audit_aggregator(
 
 def run(args: argparse.Namespace) -> int:
     options = parse_options(args)
+    root = botocore.session.Session()  # the one root session (boto3's default chain)
+    session = boto3.Session(botocore_session=root)
     try:
-        session = boto3.Session()
         credentials = session.get_credentials()
     except BotoCoreError as exc:
         raise UsageError(f"AWS credentials: {exc}") from exc
@@ -299,35 +318,26 @@ def run(args: argparse.Namespace) -> int:
     except (ClientError, BotoCoreError) as exc:
         raise UsageError(f"the AWS credentials do not work: {_one_line(exc)}") from exc
 
-    accounts: list[Account] | None
-    try:
-        accounts = _list_accounts(organizations)
-    except (ClientError, BotoCoreError) as exc:
-        if options.aggregator is None:
-            raise UsageError(
-                f"cannot list the organization's accounts: {_one_line(exc)}; expected "
-                "credentials of the management account or a delegated administrator"
-            ) from exc
-        sys.stderr.write(
-            f"rootguard audit: warning: cannot list the organization's accounts "
-            f"({_one_line(exc)}); reporting the aggregator's accounts only\n"
-        )
-        accounts = None
-
-    if options.aggregator is not None:
-        results = _audit_aggregator(session, options, config, accounts)
-    else:
-        assert accounts is not None
+    if options.aggregator is None:
         results = _audit_accounts(
-            session,
+            root,
             options,
             config,
             region=region,
             sts=sts,
             identity=identity,
-            accounts=accounts,
-            management=_management_account(organizations),
+            accounts=_list_accounts(organizations),
         )
+    else:
+        accounts: list[Account] | None
+        try:
+            accounts = list(_list_accounts(organizations))
+        except UsageError as err:
+            sys.stderr.write(
+                f"rootguard audit: warning: {err}; reporting the aggregator's accounts only\n"
+            )
+            accounts = None
+        results = _audit_aggregator(session, options, config, accounts)
     render(results, options.format, sys.stdout)
     sys.stdout.flush()
     return exit_code(results)
