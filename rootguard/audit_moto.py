@@ -182,7 +182,7 @@ def set_root_mfa(account_id: str, *, virtual: bool = False) -> None:
         # moto serialises `user` by the shape's member names; root is no IAM user.
         device.user = {
             "Path": "/",
-            "UserName": "",
+            "UserName": "root",
             "UserId": account_id,
             "Arn": f"arn:aws:iam::{account_id}:root",
             "CreateDate": now,
