@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -160,3 +162,20 @@ def test_audit_member_account_caller_cannot_list_one_line_exit_2(
         "on ListAccounts: not the management account; expected credentials of the management "
         "account or a delegated administrator"
     ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_stderr_only_when_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rootguard.audit_checks import Account, failed
+
+    account = Account("111111111111", "prod", "ACTIVE")
+    for stream, drawn in ((io.StringIO(), False), (_Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with audit._Progress() as progress:
+            progress.submitted(account)
+            progress.finished(failed(account, "x"))
+        assert ("Checking accounts" in stream.getvalue()) is drawn

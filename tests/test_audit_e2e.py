@@ -29,7 +29,7 @@ from rootguard.audit_moto import MANAGEMENT_ACCOUNT, MotoAuditServer
 ROOTGUARD = str(Path(sys.executable).with_name("rootguard"))
 MEMBERS = 104
 SLOW_SECONDS = 8.0
-TIMEOUT = "3"
+TIMEOUT = "4"
 
 
 @dataclass
@@ -235,59 +235,82 @@ def test_audit_csv_every_account_expected(org: Org) -> None:
     _check_rows(org, rows, slow_times_out=False)
 
 
-def test_audit_table_every_account_and_summary(org: Org) -> None:
-    result = run_audit(org)
-    assert result.returncode == 1, result.stderr
-    for account in org.ids:
-        assert account in result.stdout
-    assert f"{MEMBERS + 1} accounts:" in result.stdout
-    assert "1 not applicable, 1 errors" in result.stdout
+@dataclass
+class SmallOrg:
+    """A second organization on the same server, every active account compliant."""
+
+    ids: list[str]
+    env: dict[str, str]
 
 
-def test_audit_all_compliant_organization_exit_0(org: Org) -> None:
-    # A second organization, managed by another account, on the same server: moto
-    # tells accounts apart by access key, so its management account gets a user's key.
+@pytest.fixture(scope="module")
+def small_org(org: Org) -> SmallOrg:
+    # moto tells callers apart by access key: this organization's management account
+    # gets an IAM user's key of its own, made in moto's backend.
     from moto.iam.models import iam_backends
 
     management = "210987654321"
     backend = iam_backends[management]["global"]
     backend.create_user(region_name="us-east-1", user_name="auditor", path="/")
     key = backend.create_access_key("auditor")
-    credentials = {
-        "aws_access_key_id": key.access_key_id,
-        "aws_secret_access_key": key.secret_access_key,
-    }
     client = boto3.client(
-        "organizations", endpoint_url=org.server.endpoint, region_name="us-east-1", **credentials
+        "organizations",
+        endpoint_url=org.server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
     )
-    assert client.create_organization(FeatureSet="ALL")["Organization"]["MasterAccountId"] == (
-        management
-    )
+    organization = client.create_organization(FeatureSet="ALL")["Organization"]
+    assert organization["MasterAccountId"] == management
     members = [
         client.create_account(AccountName=f"small-{i}", Email=f"small-{i}@example.com")[
             "CreateAccountStatus"
         ]["AccountId"]
         for i in range(3)
     ]
-    for account in [management, *members[:2]]:
+    for account in [management, members[0]]:
         audit_moto.set_root_mfa(account)
+    audit_moto.set_root_mfa(members[1], virtual=True)
     client.close_account(AccountId=members[2])
-    env = org.env(
-        AWS_ACCESS_KEY_ID=credentials["aws_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=credentials["aws_secret_access_key"],
-    )
+    env = org.env(AWS_ACCESS_KEY_ID=key.access_key_id, AWS_SECRET_ACCESS_KEY=key.secret_access_key)
+    return SmallOrg([management, *members], env)
 
-    result = run_audit(org, "--format", "json", env=env)
+
+def test_audit_all_compliant_organization_exit_0(org: Org, small_org: SmallOrg) -> None:
+    result = run_audit(org, "--format", "json", env=small_org.env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
-    assert [row["id"] for row in report["accounts"]] == [management, *members]
-    assert [row["status"] for row in report["accounts"]] == [
-        "COMPLIANT",
-        "COMPLIANT",
-        "COMPLIANT",
-        "NOT_APPLICABLE",
+    assert [
+        (row["id"], row["status"], row["mfaType"], row["error"]) for row in report["accounts"]
+    ] == [
+        (small_org.ids[0], "COMPLIANT", "hardware", None),
+        (small_org.ids[1], "COMPLIANT", "hardware", None),
+        (small_org.ids[2], "COMPLIANT", "virtual", None),
+        (
+            small_org.ids[3],
+            "NOT_APPLICABLE",
+            "unknown",
+            "account is SUSPENDED, not ACTIVE: root is not checked",
+        ),
     ]
+    assert report["summary"] == {
+        "total": 4,
+        "compliant": 3,
+        "nonCompliant": 0,
+        "notApplicable": 1,
+        "errors": 0,
+    }
+
+
+def test_audit_table_every_account_and_summary(org: Org, small_org: SmallOrg) -> None:
+    result = run_audit(org, env=small_org.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    for account in small_org.ids:
+        assert sum(account in line for line in lines) == 1
+    assert lines[-1] == "4 accounts: 3 compliant, 0 non-compliant, 1 not applicable, 0 errors"
 
 
 def test_audit_no_credentials_one_line_exit_2(org: Org, tmp_path: Path) -> None:
