@@ -11,6 +11,7 @@ root access keys directly in moto's backends, which live in this process.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import threading
@@ -78,12 +79,35 @@ class FaultInjector:
         return [payload]
 
 
+def _memoize_moto_introspection() -> None:
+    """Stop moto re-deriving two constant facts on every request.
+
+    For each request moto's server lists its own package directory (to recognise
+    service names) and inspects its response class for method names; on this 2-core
+    machine that is about 4 ms of CPU per request, spent under one GIL, which at 16
+    requests in flight, not AWS-like latency, would decide the benchmark. Both
+    answers are fixed for an installed moto, so they are computed once. Nothing a
+    client sees changes.
+    """
+    import moto.backends
+    import moto.core.responses
+
+    if not getattr(moto.backends, "_rootguard_memoized", False):
+        modules = tuple(moto.backends.list_of_moto_modules())
+        moto.backends.list_of_moto_modules = lambda: modules
+        moto.backends._rootguard_memoized = True  # type: ignore[attr-defined]
+    original = getattr(moto.core.responses, "method_names_from_class", None)
+    if original is not None and not hasattr(original, "cache_info"):
+        moto.core.responses.method_names_from_class = functools.lru_cache(maxsize=None)(original)
+
+
 class MotoAuditServer:
     """moto's server behind a FaultInjector, on 127.0.0.1 and an ephemeral port."""
 
     def __init__(self, latency: float = 0.0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        _memoize_moto_introspection()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
         self.injector = FaultInjector(DomainDispatcherApplication(create_backend_app), latency)
         self._server: Any = None
