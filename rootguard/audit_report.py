@@ -1,0 +1,110 @@
+"""How `rootguard audit` prints: a table for people, JSON and CSV for pipelines.
+
+Results go to stdout; the progress bar (audit.py) goes to stderr, only on a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from rootguard.audit_checks import AccountResult, Status
+
+FORMATS = ("table", "json", "csv")
+CSV_COLUMNS = ("id", "name", "status", "mfaEnabled", "mfaType", "rootAccessKeys", "error")
+
+_STYLE = {
+    Status.COMPLIANT: "green",
+    Status.NON_COMPLIANT: "bold red",
+    Status.NOT_APPLICABLE: "dim",
+    Status.ERROR: "bold yellow",
+}
+
+
+def summarize(results: Sequence[AccountResult]) -> dict[str, int]:
+    def count(status: Status) -> int:
+        return sum(1 for result in results if result.status is status)
+
+    return {
+        "total": len(results),
+        "compliant": count(Status.COMPLIANT),
+        "nonCompliant": count(Status.NON_COMPLIANT),
+        "notApplicable": count(Status.NOT_APPLICABLE),
+        "errors": count(Status.ERROR),
+    }
+
+
+def exit_code(results: Sequence[AccountResult]) -> int:
+    """0 when every active account is compliant; 1 on any non-compliant or unchecked one."""
+    bad = {Status.NON_COMPLIANT, Status.ERROR}
+    return 1 if any(result.status in bad for result in results) else 0
+
+
+def to_json(results: Sequence[AccountResult]) -> dict[str, Any]:
+    return {
+        "accounts": [result.to_json() for result in results],
+        "summary": summarize(results),
+    }
+
+
+def render_json(results: Sequence[AccountResult], out: TextIO) -> None:
+    json.dump(to_json(results), out, indent=2)
+    out.write("\n")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_csv(results: Sequence[AccountResult], out: TextIO) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in results:
+        row = result.to_json()
+        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+    out.write(buffer.getvalue())
+
+
+def _yes_no(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def render_table(results: Sequence[AccountResult], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=None if out.isatty() else 200)
+    table = Table(title="Root account audit", title_justify="left")
+    for column in ("Account", "Name", "Status", "Root MFA", "MFA type", "Root keys", "Reason"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        status = result.status.value
+        table.add_row(
+            result.id,
+            result.name,
+            f"[{_STYLE[result.status]}]{status}[/]",
+            _yes_no(result.mfa_enabled),
+            result.mfa_type.value,
+            _yes_no(result.root_access_keys),
+            result.error or "",
+        )
+    console.print(table)
+    summary = summarize(results)
+    console.print(
+        f"{summary['total']} accounts: {summary['compliant']} compliant, "
+        f"{summary['nonCompliant']} non-compliant, {summary['notApplicable']} not applicable, "
+        f"{summary['errors']} errors",
+        highlight=False,
+    )
+
+
+def render(results: Sequence[AccountResult], fmt: str, out: TextIO) -> None:
+    {"table": render_table, "json": render_json, "csv": render_csv}[fmt](results, out)
