@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired, TypedDict
 
-from .secure_bucket import declare_secure_bucket
+from .secure_bucket import declare_secure_bucket, deny_insecure_transport
 
 TYPE = "rootguard:config_recorder:ConfigRecorder"
 MODES = ("create", "adopt", "skip")
@@ -237,14 +237,7 @@ def delivery_bucket_policy(bucket_arn: str, account_id: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport(bucket_arn),
             {
                 "Sid": "AWSConfigBucketPermissionsCheck",
                 "Effect": "Allow",

@@ -24,7 +24,7 @@ from .root_guard_rule import (
     declare_rule_function,
     input_parameters,
 )
-from .secure_bucket import declare_secure_bucket
+from .secure_bucket import declare_secure_bucket, deny_insecure_transport
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -128,14 +128,7 @@ def conforms_bucket_policy(bucket_arn: str, organization_id: str) -> dict[str, A
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport(bucket_arn),
             {
                 "Sid": "OrganizationConformancePackDelivery",
                 "Effect": "Allow",

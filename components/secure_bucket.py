@@ -5,6 +5,7 @@ versioning and default encryption. The caller adds its own bucket policy (depend
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -57,3 +58,16 @@ def declare_secure_bucket(
         opts=child,
     )
     return SecureBucket(created, public_access, versioning)
+
+
+def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
+    """The bucket-policy statement that refuses every request not made over TLS (what the
+    `config-delivery-bucket-secure` policy looks for)."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
