@@ -436,9 +436,13 @@ def split_provider_reference(ref: str) -> tuple[str, str]:
 class RequestBuilder:
     """Builds Analyze / AnalyzeStack requests for a plan's resources, as the engine does."""
 
-    def __init__(self, resources: Sequence[ResourceLike]) -> None:
+    def __init__(self, resources: Sequence[ResourceLike] = ()) -> None:
         self._by_urn = {r.urn: r for r in resources}
         self._providers: dict[str, Any] = {}  # many resources share one provider
+
+    def add(self, resource: ResourceLike) -> None:
+        """Know `resource` (resources may also arrive one by one, providers first)."""
+        self._by_urn.setdefault(resource.urn, resource)
 
     def provider(self, resource: ResourceLike) -> Any:
         """The resource's provider: {type, properties = its inputs, urn, name}."""
@@ -479,6 +483,7 @@ class RequestBuilder:
 
     def analyze(self, resource: ResourceLike) -> Any:
         """`step_generator`: inputs, options with parent, provider; no dependencies."""
+        self.add(resource)
         return analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=to_struct(resource.inputs),

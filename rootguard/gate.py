@@ -13,6 +13,7 @@ The seam for other code and tests is `run_gate(plan, packs, config) -> GateResul
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -40,12 +41,14 @@ from rootguard.errors import UsageError
 
 __all__ = [
     "GateResult",
+    "GateSession",
     "PackSummary",
     "PlanLike",
     "PolicySummary",
     "Violation",
     "add_arguments",
     "default_policy_pack",
+    "gate_program",
     "run",
     "run_gate",
 ]
@@ -128,39 +131,108 @@ def run_gate(
     `--policy-pack-config` flags: a file path, an already parsed `PackConfig`, or None.
     Bad packs or config raise `UsageError` (one line); pack processes are always stopped.
     """
-    projects = [PolicyPackProject.load(p) for p in packs]
-    configs = _pair_configs(len(projects), config)
     stack = StackInfo(plan.project, plan.stack, plan.preview, dict(plan.config))
-    builder = RequestBuilder(plan.resources)
-    urns = {r.urn for r in plan.resources}
-    violations: list[Violation] = []
-    remediations: list[Remediation] = []
-    outputs: dict[str, Mapping[str, Any]] = {}
-
-    with PackSet(projects, stack) as packset:
-        for session, pack_config in zip(packset, configs, strict=True):
-            session.configure(pack_config)
+    with GateSession(stack, packs, config) as session:
         for resource in plan.resources:
-            request = builder.analyze(resource)
-            # Pass one: remediations (a pack answers only for policies at level `remediate`).
-            for session in (s for s in packset if s.remediates):
-                for remedy in session.remediate(request):
-                    remediations.append(remedy)
-                    if remedy.diagnostic:
-                        violations.append(_remediation_warning(remedy, session.version))
-                    elif remedy.properties is not None:
-                        request.properties.Clear()
-                        request.properties.update(dict(remedy.properties))
-                        outputs[resource.urn] = {**resource.outputs, **remedy.properties}
-            # Pass two: analysis of what the resource became.
-            for session in packset:
-                violations.extend(session.analyze(request))
-        stack_request = _analyze_stack_request(builder, plan.resources, outputs)
-        root = _root_stack_urn(plan)
+            session.analyze(resource)
+        return session.finish(plan)
+
+
+def gate_program(
+    project_dir: Path,
+    stack: str,
+    packs: Sequence[str | Path],
+    config: Sequence[str | Path | PackConfig | None] | None = None,
+    *,
+    preview: bool = False,
+    stack_config: Mapping[str, Any] | None = None,
+) -> tuple[PlanLike, GateResult]:
+    """Plan the program in `project_dir` and run the packs over it: `rootguard gate`.
+
+    As the engine starts its analyzers before running the program, the packs start and
+    get their config first, so a bad `--policy-pack-config` is reported before a long
+    plan. `stack_config` replaces the stack file's config (see `run_program`).
+    """
+    from rootguard.engine import load_project, read_config, run_program, stack_short_name
+
+    project = load_project(project_dir)
+    values, _secret_keys = read_config(project, stack, stack_config)
+    info = StackInfo(project.name, stack_short_name(stack), preview, values)
+    with GateSession(info, packs, config) as session:
+        plan = run_program(project_dir, stack, preview=preview, config=stack_config)
+        for resource in plan.resources:
+            session.analyze(resource)
+        return plan, session.finish(plan)
+
+
+class GateSession(contextlib.AbstractContextManager["GateSession"]):
+    """Packs started and configured for one stack, then fed its resources like the engine.
+
+    Entering starts every pack and sends Configure, so a bad `--policy-pack-config` is
+    reported before anything is planned. `analyze` takes resources one at a time in
+    registration order (each pack sees one call at a time, as from the engine's step
+    generator); `finish` sends AnalyzeStack once and returns the result. Leaving stops
+    every pack process, also on errors.
+    """
+
+    def __init__(
+        self,
+        stack: StackInfo,
+        packs: Sequence[str | Path],
+        config: Sequence[str | Path | PackConfig | None] | None = None,
+    ) -> None:
+        projects = [PolicyPackProject.load(p) for p in packs]
+        self._configs = _pair_configs(len(projects), config)
+        self._packset = PackSet(projects, stack)
+        self._builder = RequestBuilder(())
+        self._violations: list[Violation] = []
+        self._remediations: list[Remediation] = []
+        self._outputs: dict[str, Mapping[str, Any]] = {}  # remediated outputs by URN
+
+    def __enter__(self) -> GateSession:
+        self._packset.__enter__()
+        try:
+            for session, pack_config in zip(self._packset, self._configs, strict=True):
+                session.configure(pack_config)
+        except BaseException:
+            self._packset.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._packset.close()
+
+    def analyze(self, resource: ResourceLike) -> None:
+        """Remediate (when a policy asks for it), then Analyze one resource in every pack."""
+        packset = self._packset
+        request = self._builder.analyze(resource)
+        # Pass one: remediations (a pack answers only for policies at level `remediate`).
+        for session in (s for s in packset if s.remediates):
+            for remedy in session.remediate(request):
+                self._remediations.append(remedy)
+                if remedy.diagnostic:
+                    self._violations.append(_remediation_warning(remedy, session.version))
+                elif remedy.properties is not None:
+                    request.properties.Clear()
+                    request.properties.update(dict(remedy.properties))
+                    self._outputs[resource.urn] = {**resource.outputs, **remedy.properties}
+        # Pass two: analysis of what the resource became.
         for session in packset:
-            violations.extend(session.analyze_stack(stack_request, urns, root))
-        summaries = [_summary(session) for session in packset]
-    return GateResult(violations, len(plan.resources), summaries, remediations)
+            self._violations.extend(session.analyze(request))
+
+    def finish(self, plan: PlanLike) -> GateResult:
+        """AnalyzeStack once over the whole plan; the violations of every call so far."""
+        for resource in plan.resources:
+            self._builder.add(resource)
+        stack_request = _analyze_stack_request(self._builder, plan.resources, self._outputs)
+        urns = {r.urn for r in plan.resources}
+        root = _root_stack_urn(plan)
+        for session in self._packset:
+            self._violations.extend(session.analyze_stack(stack_request, urns, root))
+        summaries = [_summary(session) for session in self._packset]
+        return GateResult(
+            list(self._violations), len(plan.resources), summaries, list(self._remediations)
+        )
 
 
 def _summary(session: AnalyzerSession) -> PackSummary:
@@ -269,10 +341,7 @@ def run(args: argparse.Namespace) -> int:
         PolicyPackProject.load(pack)
     configs = _pair_configs(len(packs), args.policy_pack_configs)
 
-    from rootguard.engine import run_program  # the plan helper's offline engine
-
-    plan = run_program(project_dir, args.stack, preview=args.preview)
-    result = run_gate(plan, packs, configs)
+    plan, result = gate_program(project_dir, args.stack, packs, configs, preview=args.preview)
 
     if args.sarif:
         from rootguard.sarif import to_sarif

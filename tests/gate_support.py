@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,40 @@ def make_plan(
         config=dict(config if config is not None else {"demo:team": "platform"}),
         resources=[stack, provider, log, *extra],
     )
+
+
+def fake_engine(state: dict[str, Any]) -> types.ModuleType:
+    """A stand-in `rootguard.engine` for the command line: `run_program` returns
+    `state["plan"]` (read at call time; preview set as asked) and notes its arguments in
+    `state["calls"]`."""
+
+    def plan() -> Plan:
+        current: Plan = state["plan"]
+        return current
+
+    def run_program(
+        project_dir: Path,
+        stack: str,
+        *,
+        preview: bool = False,
+        config: Any = None,
+    ) -> Plan:
+        state.setdefault("calls", []).append((project_dir, stack, preview))
+        current = plan()
+        current.preview = preview
+        return current
+
+    def read_config(
+        project: Any, stack: str, _config: Any = None
+    ) -> tuple[dict[str, str], list[str]]:
+        return dict(plan().config), []
+
+    module = types.ModuleType("rootguard.engine")
+    module.run_program = run_program  # type: ignore[attr-defined]
+    module.load_project = lambda _dir: types.SimpleNamespace(name=plan().project)  # type: ignore[attr-defined]
+    module.read_config = read_config  # type: ignore[attr-defined]
+    module.stack_short_name = lambda stack: stack.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+    return module
 
 
 def read_record(path: Path) -> list[dict[str, Any]]:

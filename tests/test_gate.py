@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from tests.gate_support import (
     Plan,
     bucket,
     calls,
+    fake_engine,
     make_plan,
     pack_pids,
     process_gone,
@@ -430,14 +430,7 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A stand-in `rootguard.engine` whose run_program returns `state["plan"]`."""
     state: dict[str, Any] = {"plan": make_plan(good_bucket()), "calls": []}
 
-    def run_program(project_dir: Path, stack: str, *, preview: bool = False) -> Plan:
-        state["calls"].append((project_dir, stack, preview))
-        plan: Plan = state["plan"]
-        plan.preview = preview
-        return plan
-
-    module = types.ModuleType("rootguard.engine")
-    module.run_program = run_program  # type: ignore[attr-defined]
+    module = fake_engine(state)
     monkeypatch.setitem(sys.modules, "rootguard.engine", module)
     return state
 
@@ -519,6 +512,7 @@ def test_cli_gate_bad_config_exit_2_one_line(
     assert err.startswith("rootguard gate: error: --policy-pack-config")
     assert expected in err
     assert len(err.strip().splitlines()) == 1
+    assert engine["calls"] == []  # reported before the program ran
     assert all(process_gone(pid) for pid in pack_pids(record))
 
 
@@ -564,9 +558,7 @@ _CHILD = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     import tests.gate_support as s
     plan = s.make_plan(s.bucket("b1", "ok-b1"))
-    engine = types.ModuleType("rootguard.engine")
-    engine.run_program = lambda project_dir, stack, preview=False: plan
-    sys.modules["rootguard.engine"] = engine
+    sys.modules["rootguard.engine"] = s.fake_engine({{"plan": plan}})
     from rootguard.cli import main
     sys.exit(main(["gate", "--stack", "dev", "--policy-pack", {pack!r}]))
     """

@@ -49,8 +49,7 @@ def _subscription_account(stack: StackIndex, subscription: PolicyResource) -> st
     account_id = stack.props(subscription).get("accountId")
     if isinstance(account_id, str) and account_id and not is_unknown(account_id):
         return account_id
-    place = stack.placement(subscription)
-    return place.account if place else None
+    return stack.account(subscription)
 
 
 def cost_anomaly_alerts_present_validator(
@@ -67,7 +66,7 @@ def cost_anomaly_alerts_present_validator(
         in_subscription.update(m.urn for m in named)
         account = _subscription_account(stack, subscription)
         if account is None:
-            reason = stack.unplaced_reason(subscription)
+            reason = stack.unaccounted_reason(subscription)
             maybe_alerting[None] = (reason.unknown_type_sentinel, subscription.name, *reason.props)
         elif names_any:
             alerting.add(account)
@@ -76,11 +75,11 @@ def cost_anomaly_alerts_present_validator(
 
     first_of_account: dict[str, PolicyResource] = {}
     for resource in stack.aws_resources():
-        place = stack.placement(resource)
-        if place is None:
-            undecided.note_error(stack.unplaced_reason(resource), resource.name)
+        account = stack.account(resource)
+        if account is None:
+            undecided.note_error(stack.unaccounted_reason(resource), resource.name)
             continue
-        first_of_account.setdefault(place.account, resource)
+        first_of_account.setdefault(account, resource)
     for account in sorted(first_of_account):
         if account in alerting:
             continue

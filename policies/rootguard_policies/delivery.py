@@ -38,15 +38,13 @@ def config_delivery_bucket_secure_validator(
 ) -> None:
     stack = StackIndex(args.resources)
     undecided = Undecided()
-    buckets = stack.of_type(BUCKETS)
+    buckets = _BucketNames(stack, stack.of_type(BUCKETS))
     delivery: dict[str, PolicyResource] = {}
     for channel in stack.of_type(DELIVERY_CHANNEL):
-        name = stack.props(channel).get("s3BucketName")
         for bucket in sources_of(channel, "s3BucketName", of_types(BUCKETS)):
             delivery[bucket.urn] = bucket
-        for bucket in buckets:
-            if _names_bucket(stack, name, bucket):
-                delivery[bucket.urn] = bucket
+        for bucket in buckets.named(stack.props(channel).get("s3BucketName")):
+            delivery[bucket.urn] = bucket
     blocks = _Attachments(stack, BUCKET_PUBLIC_ACCESS_BLOCK, buckets)
     policies = _Attachments(stack, BUCKET_POLICY, buckets)
     for bucket in delivery.values():
@@ -55,35 +53,35 @@ def config_delivery_bucket_secure_validator(
     undecided.settle()
 
 
-def _bucket_names(stack: StackIndex, bucket: PolicyResource) -> set[str]:
-    props = stack.props(bucket)
-    names = {props.get("bucket"), props.get("id"), props.get("arn")}
-    return {n for n in names if isinstance(n, str) and n and not is_unknown(n)}
+class _BucketNames:
+    """The stack's buckets by every known string that names them: bucket name, id, ARN."""
 
+    def __init__(self, stack: StackIndex, buckets: list[PolicyResource]) -> None:
+        self._by_name: dict[str, list[PolicyResource]] = {}
+        for bucket in buckets:
+            props = stack.props(bucket)
+            names = {props.get("bucket"), props.get("id"), props.get("arn")}
+            for name in names:
+                if isinstance(name, str) and name and not is_unknown(name):
+                    self._by_name.setdefault(name, []).append(bucket)
 
-def _names_bucket(stack: StackIndex, value: Any, bucket: PolicyResource) -> bool:
-    """True when a known string (a bucket name or ARN) names `bucket`."""
-    if not isinstance(value, str) or not value or is_unknown(value):
-        return False
-    short = value.removeprefix(S3_ARN_PREFIX)
-    names = _bucket_names(stack, bucket)
-    return value in names or short in names
+    def named(self, value: Any) -> list[PolicyResource]:
+        """The buckets a known string (a bucket name or ARN) names; none for anything else."""
+        if not isinstance(value, str) or not value or is_unknown(value):
+            return []
+        found = self._by_name.get(value) or self._by_name.get(value.removeprefix(S3_ARN_PREFIX))
+        return list(found or [])
 
 
 class _Attachments:
     """Resources of one type (public access blocks, bucket policies) by the bucket their
     `bucket` input names: through property dependencies, or by a known name."""
 
-    def __init__(self, stack: StackIndex, token: str, buckets: list[PolicyResource]) -> None:
-        by_name = {name: b.urn for b in buckets for name in _bucket_names(stack, b)}
+    def __init__(self, stack: StackIndex, token: str, buckets: _BucketNames) -> None:
         self._by_bucket: dict[str, list[PolicyResource]] = {}
         for resource in stack.of_type(token):
             targets = {b.urn for b in sources_of(resource, "bucket", of_types(BUCKETS))}
-            name = stack.props(resource).get("bucket")
-            if isinstance(name, str) and not is_unknown(name):
-                named = by_name.get(name) or by_name.get(name.removeprefix(S3_ARN_PREFIX))
-                if named:
-                    targets.add(named)
+            targets.update(b.urn for b in buckets.named(stack.props(resource).get("bucket")))
             for urn in targets:
                 self._by_bucket.setdefault(urn, []).append(resource)
 

@@ -18,7 +18,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .placement import the_account
+from .placement import account_label, the_account
 from .stack import StackIndex
 from .tokens import RECORDER, RECORDER_STATUS
 from .values import Undecided, as_list, dig, is_unknown, read
@@ -163,15 +163,16 @@ def config_global_resources_once_validator(
     by_account: dict[str, list[PolicyResource]] = defaultdict(list)
     unplaced: list[PolicyResource] = []
     for recorder in stack.of_type(RECORDER):
-        placement = stack.placement(recorder)
-        if placement is None:
+        # Only the account groups recorders; an unknown region leaves the count intact.
+        account = stack.account(recorder)
+        if account is None:
             unplaced.append(recorder)
-            undecided.note_error(stack.unplaced_reason(recorder), recorder.name)
+            undecided.note_error(stack.unaccounted_reason(recorder), recorder.name)
             continue
-        by_account[placement.account].append(recorder)
+        by_account[account].append(recorder)
 
     for account in sorted(by_account):
-        recorders = sorted(by_account[account], key=lambda r: (stack.placement(r), r.urn))
+        recorders = sorted(by_account[account], key=lambda r: (_region(stack, r), r.urn))
         recording: list[PolicyResource] = []
         unknown: list[tuple[PolicyResource, Any]] = []
         not_recording: list[PolicyResource] = []
@@ -187,7 +188,8 @@ def config_global_resources_once_validator(
         if everywhere:
             for recorder in not_recording:
                 report_violation(
-                    f"The AWS Config recorder in {stack.placement(recorder)} must set "
+                    f"The AWS Config recorder in {account_label(account)} in "
+                    f"{_region(stack, recorder)} must set "
                     "`includeGlobalResourceTypes` to true, because the policy config "
                     "`globalResourcesInAllRegions` asks for global types in every region.",
                     recorder.urn,

@@ -88,17 +88,17 @@ def _coverage(stack: StackIndex) -> _Coverage:
         props = stack.props(rule)
         owner = dig(props, "source", "owner")
         identifier = dig(props, "source", "sourceIdentifier")
-        place = stack.placement(rule)
+        account = stack.account(rule)
         unknown = next((v for v in (owner, identifier) if is_unknown(v)), None)
         if unknown is None and not (owner == "AWS" and identifier == ROOT_MFA_RULE):
             continue
-        if place is None:
-            reason = stack.unplaced_reason(rule)
+        if account is None:
+            reason = stack.unaccounted_reason(rule)
             coverage.maybe_everywhere = (reason.unknown_type_sentinel, rule.name, *reason.props)
         elif unknown is not None:
-            coverage.maybe_accounts[place.account] = (unknown, rule.name, "source")
+            coverage.maybe_accounts[account] = (unknown, rule.name, "source")
         else:
-            coverage.accounts.add(place.account)
+            coverage.accounts.add(account)
     org_sources = [(r, "ruleIdentifier") for r in stack.of_type(ORG_MANAGED_RULE)]
     org_sources += [(p, "templateBody") for p in stack.of_type(ORG_CONFORMANCE_PACK)]
     for resource, key in org_sources:
@@ -129,12 +129,12 @@ def root_mfa_rule_present_validator(
     coverage = _coverage(stack)
     first_of_account: dict[str, PolicyResource] = {}
     for resource in stack.aws_resources():
-        place = stack.placement(resource)
-        if place is None:
+        account = stack.account(resource)
+        if account is None:
             if not coverage.covers_every_account():
-                undecided.note_error(stack.unplaced_reason(resource), resource.name)
+                undecided.note_error(stack.unaccounted_reason(resource), resource.name)
             continue
-        first_of_account.setdefault(place.account, resource)
+        first_of_account.setdefault(account, resource)
     for account in sorted(first_of_account):
         if coverage.covers(account):
             continue

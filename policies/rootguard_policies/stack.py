@@ -63,19 +63,37 @@ class StackIndex:
         assert isinstance(found, UnknownValueError), "the resource has a placement"
         return found
 
+    def account(self, resource: PolicyResource) -> str | None:
+        """The resource's account, or None while its provider's deciding input is unknown.
+
+        Policies about accounts use this rather than `placement`: a region unknown during
+        a preview (an S3 bucket's computed `region` output) must not leave them undecided.
+        """
+        found = self._account(resource.provider)
+        return found if isinstance(found, str) else None
+
+    def unaccounted_reason(self, resource: PolicyResource) -> UnknownValueError:
+        """Why `account(resource)` is None: the unknown provider input that decides it."""
+        found = self._account(resource.provider)
+        assert isinstance(found, UnknownValueError), "the resource has an account"
+        return found
+
     def _placement(self, resource: PolicyResource) -> Placement | UnknownValueError:
         found = self._placements.get(resource.urn)
         if found is None:
-            try:
-                account = self._account(resource.provider)
-                region = region_of(resource.props, resource.provider, self._default_region)
-                found = Placement(account, region)
-            except UnknownValueError as err:
-                found = err
+            account = self._account(resource.provider)
+            if isinstance(account, UnknownValueError):
+                found = account
+            else:
+                try:
+                    region = region_of(resource.props, resource.provider, self._default_region)
+                    found = Placement(account, region)
+                except UnknownValueError as err:
+                    found = err
             self._placements[resource.urn] = found
         return found
 
-    def _account(self, provider: PolicyProviderResource | None) -> str:
+    def _account(self, provider: PolicyProviderResource | None) -> str | UnknownValueError:
         """`account_of(provider)`, decoded once per provider (many resources share one)."""
         key = provider.urn if provider is not None else ""
         found = self._accounts.get(key)
@@ -85,8 +103,6 @@ class StackIndex:
             except UnknownValueError as err:
                 found = err
             self._accounts[key] = found
-        if isinstance(found, UnknownValueError):
-            raise found
         return found
 
 

@@ -22,6 +22,9 @@ from pulumi_policy import ResourceValidationPolicy, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
 from policies.rootguard_policies import ALL_POLICIES
+from policies.rootguard_policies.cost import cost_anomaly_alerts_present
+from policies.rootguard_policies.recorder import config_global_resources_once
+from policies.rootguard_policies.root_mfa import root_mfa_rule_present
 from policies.rootguard_policies.tokens import (
     ANOMALY_MONITOR,
     ANOMALY_SUBSCRIPTION,
@@ -183,3 +186,47 @@ def test_preview_rule_without_recorder_dependency_still_fails() -> None:
     rule.dependencies.clear()
     violations, _ = _run_all(stack)
     assert len(violations) == 1 and "root-mfa must depend on" in violations[0]
+
+
+# A resource without a `region` input whose provider computes one (an S3 bucket's
+# `region` output) has an unknown region during a first preview, but a known account.
+BUCKET = "aws:s3/bucket:Bucket"
+REGION_UNKNOWN = {"region": UNKNOWN_STRING}
+
+
+def test_preview_unknown_region_still_decides_account_policies() -> None:
+    stack = Stack()
+    stack.add(BUCKET, "logs", REGION_UNKNOWN, provider=aws_provider(PROD, None))
+    for policy in (root_mfa_rule_present, cost_anomaly_alerts_present):
+        reporter = stack.check(policy)  # decided: no UnknownValueError
+        assert len(reporter.messages) == 1
+        assert reporter.messages[0].startswith(f"The account {PROD} must have")
+
+
+def test_preview_unknown_region_covered_account_passes_silently() -> None:
+    home = aws_provider(PROD, None)
+    stack = Stack()
+    stack.add(BUCKET, "logs", REGION_UNKNOWN, provider=home)
+    mfa = {"owner": "AWS", "sourceIdentifier": "ROOT_ACCOUNT_MFA_ENABLED"}
+    stack.add(CONFIG_RULE, "root-mfa", {"source": mfa}, provider=home)
+    monitor = stack.add(ANOMALY_MONITOR, "monitor", {"monitorType": "DIMENSIONAL"}, provider=home)
+    stack.add(
+        ANOMALY_SUBSCRIPTION,
+        "subscription",
+        {"monitorArnLists": UNKNOWN_ARRAY, "accountId": UNKNOWN_STRING},
+        provider=home,
+        prop_deps={"monitorArnLists": [monitor]},
+    )
+    assert not stack.check(root_mfa_rule_present).violations
+    assert not stack.check(cost_anomaly_alerts_present).violations
+
+
+def test_preview_unknown_region_still_counts_global_recorders() -> None:
+    home = aws_provider(PROD, "us-east-1")
+    stack = Stack()
+    group = {"allSupported": True, "includeGlobalResourceTypes": True}
+    stack.add(RECORDER, "home", {"recordingGroup": group}, provider=home)
+    stack.add(RECORDER, "other", {"recordingGroup": group, **REGION_UNKNOWN}, provider=home)
+    reporter = stack.check(config_global_resources_once)
+    assert len(reporter.messages) == 1
+    assert "records global types in an unknown region, us-east-1" in reporter.messages[0]
