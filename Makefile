@@ -30,9 +30,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+# Figures, not tests: each script prints what it measured (see "Development" in README.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_scale.py
 	$(BIN)/python benchmarks/gate_scale.py
+	$(BIN)/python benchmarks/rule_calls.py
+	$(BIN)/python benchmarks/audit_scale.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
