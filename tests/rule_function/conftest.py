@@ -57,6 +57,14 @@ def rule() -> Iterator[ModuleType]:
     RULE.own_clients.cache_clear()
 
 
+@pytest.fixture
+def moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region for a handler run under moto's `mock_aws`."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
 @dataclass
 class FakeContext:
     invoked_function_arn: str = FUNCTION_ARN
