@@ -1,8 +1,9 @@
 """Shared fixtures: a recording Pulumi mock engine.
 
 `pulumi_mocks` installs fresh mocks whose monitor records every RegisterResourceRequest
-(type, name, parent, dependencies, property dependencies, provider, import id, inputs),
-and restores the runtime settings and config afterwards, so no test sees another's state.
+(type, name, parent, dependencies, property dependencies, provider, import id, inputs)
+with the outputs the mocks answered, and restores the runtime settings and config
+afterwards, so no test sees another's state.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Registration:
     import_id: str
     ignore_changes: list[str]
     inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 class AwsLikeMocks(pulumi.runtime.Mocks):
@@ -92,6 +94,7 @@ class RecordingMonitor(pulumi_mocks_module.MockMonitor):
                     import_id=request.importId,
                     ignore_changes=list(request.ignoreChanges),
                     inputs=rpc.deserialize_properties(request.object),
+                    outputs=rpc.deserialize_properties(response.object),
                 )
             )
         return response

@@ -6,12 +6,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
-import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from rootguard import audit
 from rootguard.audit_aggregator import (
     HARDWARE_MFA_RULE,
     MFA_RULE,
@@ -23,20 +20,10 @@ from rootguard.audit_aggregator import (
 )
 from rootguard.audit_checks import Account, MfaType, Status
 from rootguard.cli import main
+from tests.aws_stubs import stub_client, stubbed_audit
 
 AGGREGATOR = "org-aggregator"
 MANAGEMENT = "999999999999"
-_ROOT = botocore.session.Session()
-
-
-def _client(service: str) -> Any:
-    return boto3.Session(botocore_session=_ROOT).client(
-        service,
-        region_name="eu-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        endpoint_url="https://example.invalid",
-    )
 
 
 def _row(rule: str, account: str, compliance: str, region: str = "eu-west-1") -> dict[str, Any]:
@@ -74,7 +61,7 @@ def test_combine_worst_first() -> None:
 
 
 def test_read_evidence_pages_unfiltered_and_keeps_root_rules() -> None:
-    config = _client("config")
+    config = stub_client("config", "eu-west-1")
     with Stubber(config) as stub:
         stub.add_response(
             "describe_aggregate_compliance_by_config_rules",
@@ -106,7 +93,7 @@ def test_read_evidence_pages_unfiltered_and_keeps_root_rules() -> None:
 
 
 def test_read_evidence_named_rule_filters_server_side() -> None:
-    config = _client("config")
+    config = stub_client("config", "eu-west-1")
     with Stubber(config) as stub:
         stub.add_response(
             "describe_aggregate_compliance_by_config_rules",
@@ -189,36 +176,18 @@ def test_results_from_evidence_without_account_list_uses_aggregated_accounts() -
 # --- the command line, in process, on stubbed clients ---------------------------------
 
 
-class _FakeSession:
-    """Stands in for boto3.Session in rootguard.audit: hands out the stubbed clients."""
-
-    region_name = "eu-west-1"
-
-    def __init__(self, clients: dict[str, Any]) -> None:
-        self.clients = clients
-
-    def get_credentials(self) -> object:
-        return object()
-
-    def client(self, service: str, **_: Any) -> Any:
-        return self.clients[service]
-
-
 @pytest.fixture
 def stubbed_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
-    clients = {name: _client(name) for name in ("sts", "organizations", "config")}
-    monkeypatch.setattr(audit.boto3, "Session", lambda **_: _FakeSession(clients))
-    stubs = {name: Stubber(client) for name, client in clients.items()}
-    for stub in stubs.values():
-        stub.activate()
-    stubs["sts"].add_response(
-        "get_caller_identity",
-        {"Account": MANAGEMENT, "Arn": f"arn:aws:iam::{MANAGEMENT}:user/auditor", "UserId": "AIDA"},
-    )
-    yield stubs
-    for stub in stubs.values():
-        stub.assert_no_pending_responses()
-        stub.deactivate()
+    with stubbed_audit(monkeypatch, ("sts", "organizations", "config"), "eu-west-1") as stubs:
+        stubs["sts"].add_response(
+            "get_caller_identity",
+            {
+                "Account": MANAGEMENT,
+                "Arn": f"arn:aws:iam::{MANAGEMENT}:user/auditor",
+                "UserId": "AIDA",
+            },
+        )
+        yield stubs
 
 
 def _org_accounts(stub: Stubber, *accounts: tuple[str, str]) -> None:

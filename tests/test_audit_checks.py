@@ -9,8 +9,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
-import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.credentials import ReadOnlyCredentials
@@ -39,6 +37,7 @@ from rootguard.audit_checks import (
     translate,
 )
 from rootguard.audit_report import exit_code, render, summarize, to_json
+from tests.aws_stubs import BOTOCORE, stub_client
 
 MEMBER = "111111111111"
 MANAGEMENT = "999999999999"
@@ -160,24 +159,10 @@ def test_translate_other_code_api_failure() -> None:
 # --- the per-account check with stubbed clients ---------------------------------------
 
 
-# One botocore session for every stubbed client: its loader keeps the parsed models.
-_ROOT = botocore.session.Session()
-
-
-def _client(service: str) -> Any:
-    return boto3.Session(botocore_session=_ROOT).client(
-        service,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        endpoint_url="https://example.invalid",
-    )
-
-
 @pytest.fixture
 def stubbed() -> Iterator[tuple[CheckContext, Stubber, Stubber, Stubber]]:
-    sts, own_iam = _client("sts"), _client("iam")
-    member_iam = member_iam_client(_ROOT, "us-east-1", Config())
+    sts, own_iam = stub_client("sts"), stub_client("iam")
+    member_iam = member_iam_client(BOTOCORE, "us-east-1", Config())
     context = CheckContext(
         sts=sts,
         own_iam=own_iam,
@@ -387,7 +372,7 @@ def test_run_checks_slow_account_timed_out_at_its_bound() -> None:
 
 def test_deadline_hook_stops_next_attempt() -> None:
     accounts = _accounts(1)
-    iam = _client("iam")
+    iam = stub_client("iam")
 
     def check(account: Account) -> AccountResult:
         from rootguard.audit_checks import install_deadline_hook

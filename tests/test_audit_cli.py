@@ -7,14 +7,12 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import botocore.session
 import pytest
 from botocore.stub import Stubber
 
 from rootguard import audit
 from rootguard.cli import main
-
-_ROOT = botocore.session.Session()
+from tests.aws_stubs import stubbed_audit
 
 
 @pytest.fixture(autouse=True)
@@ -99,38 +97,10 @@ def test_audit_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> No
         assert option in out
 
 
-class _Session:
-    region_name = "us-east-1"
-
-    def __init__(self, clients: dict[str, Any]) -> None:
-        self.clients = clients
-
-    def get_credentials(self) -> object:
-        return object()
-
-    def client(self, service: str, **_: Any) -> Any:
-        return self.clients[service]
-
-
 @pytest.fixture
 def stubs(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
-    clients = {
-        name: _ROOT.create_client(
-            name,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            endpoint_url="https://example.invalid",
-        )
-        for name in ("sts", "organizations")
-    }
-    monkeypatch.setattr(audit.boto3, "Session", lambda **_: _Session(clients))
-    stubbers = {name: Stubber(client) for name, client in clients.items()}
-    for stub in stubbers.values():
-        stub.activate()
-    yield stubbers
-    for stub in stubbers.values():
-        stub.deactivate()
+    with stubbed_audit(monkeypatch, ("sts", "organizations")) as stubbers:
+        yield stubbers
 
 
 def test_audit_expired_credentials_one_line_exit_2(

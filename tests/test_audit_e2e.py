@@ -30,6 +30,8 @@ ROOTGUARD = str(Path(sys.executable).with_name("rootguard"))
 MEMBERS = 104
 SLOW_SECONDS = 8.0
 TIMEOUT = "4"
+# The report's columns, in order: JSON row keys and CSV header alike.
+REPORT_COLUMNS = ["id", "name", "status", "mfaEnabled", "mfaType", "rootAccessKeys", "error"]
 
 
 @dataclass
@@ -174,15 +176,7 @@ def test_audit_json_every_account_expected_exit_1(
     report = json.loads(slow_run.stdout)
     assert set(report) == {"accounts", "summary"}
     for row in report["accounts"]:
-        assert list(row) == [
-            "id",
-            "name",
-            "status",
-            "mfaEnabled",
-            "mfaType",
-            "rootAccessKeys",
-            "error",
-        ]
+        assert list(row) == REPORT_COLUMNS
     _check_rows(org, report["accounts"], slow_times_out=True)
     statuses = [row["status"] for row in report["accounts"]]
     assert report["summary"] == {
@@ -215,15 +209,7 @@ def test_audit_csv_every_account_expected(org: Org) -> None:
     result = run_audit(org, "--format", "csv", "--concurrency", "4")
     assert result.returncode == 1, result.stderr
     reader = csv.DictReader(io.StringIO(result.stdout))
-    assert reader.fieldnames == [
-        "id",
-        "name",
-        "status",
-        "mfaEnabled",
-        "mfaType",
-        "rootAccessKeys",
-        "error",
-    ]
+    assert reader.fieldnames == REPORT_COLUMNS
     cells = {"true": True, "false": False, "": None}
     rows: list[dict[str, Any]] = []
     for line in reader:

@@ -16,10 +16,8 @@ import pulumi_aws as aws
 import pytest
 import yaml
 from pulumi_policy import (
-    PolicyCustomTimeouts,
     PolicyProviderResource,
     PolicyResource,
-    PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
@@ -30,22 +28,11 @@ from rootguard.components import OrganizationBaseline
 
 from policies.rootguard_policies import ALL_POLICIES
 from tests.conftest import MOCK_ACCOUNT, Recorder, Registration
+from tests.policies.policykit import options
 from tests.test_main_organization import _org_config
 from tests.test_main_program import PROJECT, _dev_config, _run_program, _set_config
 
 PROVIDER = "pulumi:providers:aws"
-
-
-def _options(parent: str | None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(
-        protect=False,
-        ignore_changes=[],
-        delete_before_replace=None,
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
-        parent=parent,
-    )
 
 
 def policy_resources(
@@ -69,7 +56,7 @@ def policy_resources(
             unknown_checking_proxy(dict(reg.inputs)),
             reg.urn,
             reg.name,
-            _options(reg.parent or None),
+            options(reg.parent or None),
             provider,
             None,
             [],

@@ -15,7 +15,7 @@ from pulumi_policy import (
 )
 
 from .placement import the_account
-from .stack import StackIndex, display_name, of_types, sources_of
+from .stack import StackIndex, account_urn, display_name, of_types, sources_of
 from .tokens import ANOMALY_MONITOR, ANOMALY_SUBSCRIPTION
 from .values import Undecided, as_list, is_unknown, read
 
@@ -73,26 +73,21 @@ def cost_anomaly_alerts_present_validator(
         elif unknown is not None:
             maybe_alerting[account] = (unknown, subscription.name, "monitorArnLists")
 
-    first_of_account: dict[str, PolicyResource] = {}
-    for resource in stack.aws_resources():
-        account = stack.account(resource)
-        if account is None:
-            undecided.note_error(stack.unaccounted_reason(resource), resource.name)
-            continue
-        first_of_account.setdefault(account, resource)
-    for account in sorted(first_of_account):
+    first_of_account, unaccounted = stack.first_of_each_account()
+    for resource in unaccounted:
+        undecided.note_error(stack.unaccounted_reason(resource), resource.name)
+    for account, resource in first_of_account.items():
         if account in alerting:
             continue
         maybe = maybe_alerting.get(account) or maybe_alerting.get(None)
         if maybe is not None:
             undecided.note(*maybe)
             continue
-        resource = first_of_account[account]
         report_violation(
             f"{the_account(account)} must have a Cost Anomaly Detection subscription that "
             "names at least one anomaly monitor; otherwise a runaway bill (often the first "
             "sign of stolen credentials) alerts nobody.",
-            resource.provider.urn if resource.provider else resource.urn,
+            account_urn(resource),
         )
     for monitor in monitors:
         if monitor.urn in in_subscription:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +21,7 @@ from .tokens import (
     BUCKETS,
     DELIVERY_CHANNEL,
 )
-from .values import Undecided, as_list, is_unknown
+from .values import Undecided, as_list, is_unknown, policy_statements
 
 S3_ARN_PREFIX = "arn:aws:s3:::"
 PUBLIC_ACCESS_FLAGS = (
@@ -160,16 +159,7 @@ def _check_tls_only(
 def denies_insecure_transport(document: Any) -> bool:
     """True when an IAM policy document (JSON text or parsed) has a Deny statement
     conditioned on `aws:SecureTransport` being false."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return False
-    if not isinstance(document, Mapping):
-        return False
-    for statement in as_list(document.get("Statement")):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
-            continue
+    for statement in policy_statements(document, "Deny"):
         condition = statement.get("Condition")
         if not isinstance(condition, Mapping):
             continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +21,7 @@ from .tokens import (
     IAM_USER_POLICY,
     LAMBDA_FUNCTION,
 )
-from .values import Undecided, as_list, is_unknown, read
+from .values import Undecided, as_list, is_unknown, policy_statements, read
 
 # --- lambda-runtime-supported ------------------------------------------------------------
 
@@ -95,16 +94,7 @@ _ANY_ACTION = frozenset({"*", "*:*"})
 
 def allows_admin(document: Any) -> bool:
     """True when an IAM policy document (JSON text or parsed) allows `*` on `*`."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return False
-    if not isinstance(document, Mapping):
-        return False
-    for statement in as_list(document.get("Statement")):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
+    for statement in policy_statements(document, "Allow"):
         actions = {str(a) for a in as_list(statement.get("Action"))}
         resources = {str(r) for r in as_list(statement.get("Resource"))}
         if actions & _ANY_ACTION and "*" in resources:

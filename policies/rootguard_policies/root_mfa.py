@@ -9,14 +9,13 @@ from typing import Any
 import yaml
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
 from .placement import the_account
-from .stack import StackIndex
+from .stack import StackIndex, account_urn
 from .tokens import CONFIG_RULE, ORG_CONFORMANCE_PACK, ORG_MANAGED_RULE
 from .values import Undecided, as_list, dig, is_unknown
 
@@ -127,27 +126,22 @@ def root_mfa_rule_present_validator(
     stack = StackIndex(args.resources)
     undecided = Undecided()
     coverage = _coverage(stack)
-    first_of_account: dict[str, PolicyResource] = {}
-    for resource in stack.aws_resources():
-        account = stack.account(resource)
-        if account is None:
-            if not coverage.covers_every_account():
-                undecided.note_error(stack.unaccounted_reason(resource), resource.name)
-            continue
-        first_of_account.setdefault(account, resource)
-    for account in sorted(first_of_account):
+    first_of_account, unaccounted = stack.first_of_each_account()
+    if not coverage.covers_every_account():
+        for resource in unaccounted:
+            undecided.note_error(stack.unaccounted_reason(resource), resource.name)
+    for account, resource in first_of_account.items():
         if coverage.covers(account):
             continue
         maybe = coverage.maybe(account)
         if maybe is not None:
             undecided.note(*maybe)
             continue
-        resource = first_of_account[account]
         report_violation(
             f"{the_account(account)} must have an AWS-owned {ROOT_MFA_RULE} Config rule "
             "(or be covered by an organization managed rule or organization conformance "
             "pack with it); nothing in the stack tells anyone when its root user has no MFA.",
-            resource.provider.urn if resource.provider else resource.urn,
+            account_urn(resource),
         )
     undecided.settle()
 

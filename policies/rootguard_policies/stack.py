@@ -44,6 +44,19 @@ class StackIndex:
         """Every pulumi-aws resource of the stack (providers and components excluded)."""
         return [r for r in self.resources if is_aws_resource(r.resource_type)]
 
+    def first_of_each_account(self) -> tuple[dict[str, PolicyResource], list[PolicyResource]]:
+        """The first AWS resource of each account the stack deploys into, by account id
+        (sorted); and the AWS resources whose account stays unknown during a preview."""
+        first: dict[str, PolicyResource] = {}
+        unaccounted: list[PolicyResource] = []
+        for resource in self.aws_resources():
+            account = self.account(resource)
+            if account is None:
+                unaccounted.append(resource)
+            else:
+                first.setdefault(account, resource)
+        return dict(sorted(first.items())), unaccounted
+
     def props(self, resource: PolicyResource) -> dict[str, Any]:
         """The resource's properties as plain Python (unknowns kept as sentinels)."""
         cached = self._props.get(resource.urn)
@@ -159,6 +172,12 @@ def of_types(*types: str | Iterable[str]) -> Callable[[PolicyResource], bool]:
     for token in types:
         wanted.update([token] if isinstance(token, str) else token)
     return lambda resource: resource.resource_type in wanted
+
+
+def account_urn(resource: PolicyResource) -> str:
+    """Where a violation about a resource's whole account points: its provider (which
+    names the account), else the resource itself."""
+    return resource.provider.urn if resource.provider else resource.urn
 
 
 def display_name(resource: PolicyResource, props: dict[str, Any], key: str = "name") -> str:

@@ -1,5 +1,5 @@
-"""Fixtures for the root-account rule: its handler module, botocore stubs, a recording
-Pulumi mock engine for the two components."""
+"""Fixtures for the root-account rule: its handler module and botocore stubs. The two
+components run under tests/conftest.py's recording mocks (`pulumi_mocks`)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,8 @@ from typing import Any
 
 import boto3
 import botocore.session
-import pulumi
 import pytest
 from botocore.stub import Stubber
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as pulumi_settings
 
 ACCOUNT = "111111111111"
 MEMBER = "222222222222"
@@ -59,6 +55,14 @@ def rule() -> Iterator[ModuleType]:
     yield RULE
     RULE.base_session.cache_clear()
     RULE.own_clients.cache_clear()
+
+
+@pytest.fixture
+def moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region for a handler run under moto's `mock_aws`."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
 @dataclass
@@ -156,92 +160,3 @@ def assert_valid_evaluations(config_model: Any) -> Callable[[list[dict[str, Any]
                 assert limits["min"] <= len(evaluation[name]) <= limits["max"], name
 
     return check
-
-
-# --- Pulumi: a recording mock engine -------------------------------------------------
-
-
-@dataclass
-class Registration:
-    urn: str
-    type: str
-    name: str
-    parent: str
-    provider: str
-    dependencies: list[str]
-    property_dependencies: dict[str, list[str]]
-    inputs: dict[str, Any]
-
-
-class RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.registrations: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(
-                Registration(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent,
-                    provider=request.provider,
-                    dependencies=list(request.dependencies),
-                    property_dependencies={
-                        key: list(value.urns) for key, value in request.propertyDependencies.items()
-                    },
-                    inputs=rpc.deserialize_properties(request.object) if request.custom else {},
-                )
-            )
-        return response
-
-
-class AwsLikeMocks(pulumi.runtime.Mocks):
-    """Outputs an AWS provider would fill in: ids and ARNs from the inputs."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        name = args.inputs.get("name") or args.name
-        region = args.inputs.get("region", REGION)
-        outputs = dict(args.inputs)
-        kind = args.typ.split(":")[1].split("/")[0]
-        outputs.setdefault("arn", f"arn:aws:{kind}:{region}:{ACCOUNT}:{name}")
-        return f"{name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
-        return {}, []
-
-
-@dataclass
-class Engine:
-    monitor: RecordingMonitor
-
-    def run(self, program: Callable[[], Any]) -> None:
-        """Run `program` and wait for every registration it starts."""
-        pulumi.runtime.test(program)()
-
-    @property
-    def registrations(self) -> list[Registration]:
-        return self.monitor.registrations
-
-    def one(self, type_: str) -> Registration:
-        matches = [r for r in self.registrations if r.type == type_]
-        assert len(matches) == 1, f"{type_}: {len(matches)} registrations"
-        return matches[0]
-
-    def by_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_]
-
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    """A fresh mock engine per test; the SDK's globals are reset afterwards."""
-    pulumi_settings.ROOT.set(None)
-    mocks = AwsLikeMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="rootguard", stack="test", monitor=monitor)
-    try:
-        yield Engine(monitor)
-    finally:
-        pulumi_settings.reset_options()

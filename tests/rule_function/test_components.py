@@ -1,4 +1,4 @@
-"""RootGuardRule and RootSigninAlarm under the recording mock engine: placement,
+"""RootGuardRule and RootSigninAlarm under the recording mock pulumi_mocks: placement,
 dependencies, the invoke permission, the periodic trigger, the alarm's pattern."""
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from rootguard.components.root_guard_rule import (
 )
 from rootguard.components.root_signin_alarm import RootSigninAlarm
 
-from .conftest import ACCOUNT, Engine
+from tests.conftest import Recorder
+
+from .conftest import ACCOUNT
 
 HOME = "eu-west-1"
 FUNCTION = "aws:lambda/function:Function"
@@ -37,7 +39,7 @@ TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 
-def declare_rule(engine: Engine, *, with_recorder: bool = True, **extra: Any) -> None:
+def declare_rule(mocks: Recorder, *, with_recorder: bool = True, **extra: Any) -> None:
     def program() -> None:
         provider = aws.Provider(
             "acct",
@@ -57,17 +59,17 @@ def declare_rule(engine: Engine, *, with_recorder: bool = True, **extra: Any) ->
             )
         RootGuardRule("root-rule", args, pulumi.ResourceOptions(provider=provider))
 
-    engine.run(program)
+    mocks.run(program)
 
 
 # --- RootGuardRule ---------------------------------------------------------------
 
 
-def test_rule_children_parented_on_account_provider_in_home_region(engine: Engine) -> None:
-    declare_rule(engine)
-    rule_component = engine.one("rootguard:root_guard_rule:RootGuardRule")
-    provider = engine.one("pulumi:providers:aws")
-    children = [r for r in engine.registrations if r.parent == rule_component.urn]
+def test_rule_children_parented_on_account_provider_in_home_region(pulumi_mocks: Recorder) -> None:
+    declare_rule(pulumi_mocks)
+    rule_component = pulumi_mocks.one("rootguard:root_guard_rule:RootGuardRule")
+    provider = pulumi_mocks.one("pulumi:providers:aws")
+    children = [r for r in pulumi_mocks.registrations if r.parent == rule_component.urn]
     assert {r.type for r in children} == {
         LOG_GROUP,
         "aws:iam/role:Role",
@@ -83,10 +85,10 @@ def test_rule_children_parented_on_account_provider_in_home_region(engine: Engin
 
 
 def test_rule_function_runtime_arm64_small_timeout_covers_report_wait(
-    engine: Engine, rule: ModuleType
+    pulumi_mocks: Recorder, rule: ModuleType
 ) -> None:
-    declare_rule(engine)
-    function = engine.one(FUNCTION)
+    declare_rule(pulumi_mocks)
+    function = pulumi_mocks.one(FUNCTION)
     inputs = function.inputs
     major, minor = (int(part) for part in inputs["runtime"].removeprefix("python").split("."))
     assert (major, minor) >= (3, 12)
@@ -98,9 +100,9 @@ def test_rule_function_runtime_arm64_small_timeout_covers_report_wait(
     assert inputs["name"] == FUNCTION_NAME
 
 
-def test_rule_function_code_is_the_shipped_archive(engine: Engine) -> None:
-    declare_rule(engine)
-    code = engine.one(FUNCTION).inputs["code"]
+def test_rule_function_code_is_the_shipped_archive(pulumi_mocks: Recorder) -> None:
+    declare_rule(pulumi_mocks)
+    code = pulumi_mocks.one(FUNCTION).inputs["code"]
     assert isinstance(code, pulumi.AssetArchive)
     assert all(isinstance(asset, pulumi.StringAsset) for asset in code.assets.values())
     shipped = {name: asset.text for name, asset in code.assets.items()}  # type: ignore[union-attr]
@@ -110,21 +112,21 @@ def test_rule_function_code_is_the_shipped_archive(engine: Engine) -> None:
     assert "def lambda_handler(event" in shipped[f"{module}.py"]
 
 
-def test_rule_function_logs_to_own_group_with_retention(engine: Engine) -> None:
-    declare_rule(engine, log_retention_days=90)
-    log_group = engine.one(LOG_GROUP)
-    function = engine.one(FUNCTION)
+def test_rule_function_logs_to_own_group_with_retention(pulumi_mocks: Recorder) -> None:
+    declare_rule(pulumi_mocks, log_retention_days=90)
+    log_group = pulumi_mocks.one(LOG_GROUP)
+    function = pulumi_mocks.one(FUNCTION)
     assert log_group.inputs["name"] == LOG_GROUP_NAME
     assert log_group.inputs["retentionInDays"] == 90
     assert function.inputs["loggingConfig"]["logGroup"] == LOG_GROUP_NAME
     assert log_group.urn in function.property_dependencies["loggingConfig"]
-    assert engine.one(ROLE_POLICY).urn in function.dependencies
+    assert pulumi_mocks.one(ROLE_POLICY).urn in function.dependencies
 
 
-def test_rule_permission_lets_only_config_of_this_account_invoke(engine: Engine) -> None:
-    declare_rule(engine)
-    permission = engine.one(PERMISSION)
-    function = engine.one(FUNCTION)
+def test_rule_permission_lets_only_config_of_this_account_invoke(pulumi_mocks: Recorder) -> None:
+    declare_rule(pulumi_mocks)
+    permission = pulumi_mocks.one(PERMISSION)
+    function = pulumi_mocks.one(FUNCTION)
     assert permission.inputs["principal"] == "config.amazonaws.com"
     assert permission.inputs["action"] == "lambda:InvokeFunction"
     assert permission.inputs["sourceAccount"] == ACCOUNT
@@ -133,10 +135,10 @@ def test_rule_permission_lets_only_config_of_this_account_invoke(engine: Engine)
 
 
 def test_rule_custom_lambda_periodic_trigger_after_permission_and_recorder(
-    engine: Engine,
+    pulumi_mocks: Recorder,
 ) -> None:
-    declare_rule(engine, maximum_execution_frequency="Twelve_Hours")
-    config_rule = engine.one(CONFIG_RULE)
+    declare_rule(pulumi_mocks, maximum_execution_frequency="Twelve_Hours")
+    config_rule = pulumi_mocks.one(CONFIG_RULE)
     source = config_rule.inputs["source"]
     assert source["owner"] == "CUSTOM_LAMBDA"
     assert source["sourceDetails"] == [
@@ -146,16 +148,19 @@ def test_rule_custom_lambda_periodic_trigger_after_permission_and_recorder(
             "maximumExecutionFrequency": "Twelve_Hours",
         }
     ]
-    assert engine.one(FUNCTION).urn in config_rule.property_dependencies["source"]
-    assert engine.one(PERMISSION).urn in config_rule.dependencies
-    assert engine.one(RECORDER).urn in config_rule.dependencies
+    assert pulumi_mocks.one(FUNCTION).urn in config_rule.property_dependencies["source"]
+    assert pulumi_mocks.one(PERMISSION).urn in config_rule.dependencies
+    assert pulumi_mocks.one(RECORDER).urn in config_rule.dependencies
 
 
-def test_rule_without_recorder_depends_on_permission_only(engine: Engine) -> None:
-    declare_rule(engine, with_recorder=False)
-    config_rule = engine.one(CONFIG_RULE)
-    assert engine.by_type(RECORDER) == []
-    assert set(config_rule.dependencies) == {engine.one(PERMISSION).urn, engine.one(FUNCTION).urn}
+def test_rule_without_recorder_depends_on_permission_only(pulumi_mocks: Recorder) -> None:
+    declare_rule(pulumi_mocks, with_recorder=False)
+    config_rule = pulumi_mocks.one(CONFIG_RULE)
+    assert pulumi_mocks.of_type(RECORDER) == []
+    assert set(config_rule.dependencies) == {
+        pulumi_mocks.one(PERMISSION).urn,
+        pulumi_mocks.one(FUNCTION).urn,
+    }
 
 
 @pytest.mark.parametrize(
@@ -177,23 +182,23 @@ def test_rule_without_recorder_depends_on_permission_only(engine: Engine) -> Non
     ],
 )
 def test_rule_input_parameters_are_what_the_handler_parses(
-    engine: Engine, rule: ModuleType, extra: dict[str, Any], parameters: dict[str, str]
+    pulumi_mocks: Recorder, rule: ModuleType, extra: dict[str, Any], parameters: dict[str, str]
 ) -> None:
-    declare_rule(engine, **extra)
-    raw = engine.one(CONFIG_RULE).inputs["inputParameters"]
+    declare_rule(pulumi_mocks, **extra)
+    raw = pulumi_mocks.one(CONFIG_RULE).inputs["inputParameters"]
     assert json.loads(raw) == parameters
     parsed = rule.parse_rule_parameters(raw)
     assert parsed.require_hardware_mfa is bool(extra.get("require_hardware_mfa"))
     assert parsed.root_use_window_days == extra.get("root_use_window_days", 0)
 
 
-def test_rule_negative_window_rejected(engine: Engine) -> None:
+def test_rule_negative_window_rejected(pulumi_mocks: Recorder) -> None:
     with pytest.raises(ValueError, match="root_use_window_days -1"):
         RootGuardRule("bad", {"account_id": ACCOUNT, "region": HOME, "root_use_window_days": -1})
 
 
 @pytest.mark.parametrize("account_id", ["1234", "11111111111a"])
-def test_components_reject_malformed_account_id(engine: Engine, account_id: str) -> None:
+def test_components_reject_malformed_account_id(pulumi_mocks: Recorder, account_id: str) -> None:
     with pytest.raises(ValueError, match="12-digit"):
         RootGuardRule("bad-rule", {"account_id": account_id, "region": HOME})
     with pytest.raises(ValueError, match="12-digit"):
@@ -203,40 +208,41 @@ def test_components_reject_malformed_account_id(engine: Engine, account_id: str)
 # --- RootSigninAlarm -------------------------------------------------------------
 
 
-def declare_alarm(engine: Engine, **extra: Any) -> None:
+def declare_alarm(mocks: Recorder, **extra: Any) -> None:
     def program() -> None:
         RootSigninAlarm("root-alarm", {"account_id": ACCOUNT, **extra})
 
-    engine.run(program)
+    mocks.run(program)
 
 
-def test_alarm_lives_in_us_east_1_by_default(engine: Engine) -> None:
-    declare_alarm(engine)
+def test_alarm_lives_in_us_east_1_by_default(pulumi_mocks: Recorder) -> None:
+    declare_alarm(pulumi_mocks)
     for type_ in (EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY):
-        assert engine.one(type_).inputs["region"] == "us-east-1", type_
+        assert pulumi_mocks.one(type_).inputs["region"] == "us-east-1", type_
 
 
-def test_alarm_target_is_topic_after_its_policy(engine: Engine) -> None:
-    declare_alarm(engine, alarm_emails=["secops@example.com", "oncall@example.com"])
-    target = engine.one(EVENT_TARGET)
-    topic = engine.one(TOPIC)
+def test_alarm_target_is_topic_after_its_policy(pulumi_mocks: Recorder) -> None:
+    declare_alarm(pulumi_mocks, alarm_emails=["secops@example.com", "oncall@example.com"])
+    target = pulumi_mocks.one(EVENT_TARGET)
+    topic = pulumi_mocks.one(TOPIC)
     assert topic.urn in target.property_dependencies["arn"]
-    assert engine.one(EVENT_RULE).urn in target.property_dependencies["rule"]
-    assert engine.one(TOPIC_POLICY).urn in target.dependencies
-    emails = sorted(s.inputs["endpoint"] for s in engine.by_type(SUBSCRIPTION))
+    assert pulumi_mocks.one(EVENT_RULE).urn in target.property_dependencies["rule"]
+    assert pulumi_mocks.one(TOPIC_POLICY).urn in target.dependencies
+    emails = sorted(s.inputs["endpoint"] for s in pulumi_mocks.of_type(SUBSCRIPTION))
     assert emails == ["oncall@example.com", "secops@example.com"]
-    assert {s.inputs["protocol"] for s in engine.by_type(SUBSCRIPTION)} == {"email"}
+    assert {s.inputs["protocol"] for s in pulumi_mocks.of_type(SUBSCRIPTION)} == {"email"}
 
 
-def test_alarm_topic_policy_allows_events_for_this_rule_only(engine: Engine) -> None:
-    declare_alarm(engine)
-    policy = json.loads(engine.one(TOPIC_POLICY).inputs["policy"])
+def test_alarm_topic_policy_allows_events_for_this_rule_only(pulumi_mocks: Recorder) -> None:
+    declare_alarm(pulumi_mocks)
+    policy = json.loads(pulumi_mocks.one(TOPIC_POLICY).inputs["policy"])
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
-    event_rule_arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:rootguard-root-activity"
+    # The ARNs the (mock) provider gave this component's own rule and topic.
+    event_rule_arn = pulumi_mocks.one(EVENT_RULE).outputs["arn"]
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": event_rule_arn}}
-    assert statement["Resource"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:rootguard-root-activity"
+    assert statement["Resource"] == pulumi_mocks.one(TOPIC).outputs["arn"]
 
 
 def _cloudtrail_event(detail_type: str, identity: dict[str, Any]) -> dict[str, Any]:
@@ -288,9 +294,9 @@ ROOT = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:
     ids=["root-sign-in", "root-api-call", "invoked-by-service", "iam-user", "other-account"],
 )
 def test_alarm_pattern_matches_root_activity_only(
-    engine: Engine, event: dict[str, Any], matches: bool
+    pulumi_mocks: Recorder, event: dict[str, Any], matches: bool
 ) -> None:
-    declare_alarm(engine)
-    raw = engine.one(EVENT_RULE).inputs["eventPattern"]
+    declare_alarm(pulumi_mocks)
+    raw = pulumi_mocks.one(EVENT_RULE).inputs["eventPattern"]
     pattern = EventPattern(raw, EventPatternParser(raw).parse())
     assert pattern.matches_event(event) is matches  # type: ignore[arg-type]

@@ -13,7 +13,9 @@ import pytest
 from parliament import analyze_policy_string, enhance_finding
 from rootguard.components.root_guard_rule import LOG_GROUP_NAME
 
-from .conftest import ACCOUNT, Engine, rule_source_path
+from tests.conftest import Recorder
+
+from .conftest import ACCOUNT, rule_source_path
 from .test_components import HOME, ROLE_POLICY, declare_rule
 
 SEVERITY_ORDER = ["MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
@@ -50,9 +52,9 @@ def handler_api_calls() -> frozenset[str]:
     return frozenset(calls)
 
 
-def role_policy(engine: Engine, **extra: Any) -> dict[str, Any]:
-    declare_rule(engine, **extra)
-    document: dict[str, Any] = json.loads(engine.one(ROLE_POLICY).inputs["policy"])
+def role_policy(mocks: Recorder, **extra: Any) -> dict[str, Any]:
+    declare_rule(mocks, **extra)
+    document: dict[str, Any] = json.loads(mocks.one(ROLE_POLICY).inputs["policy"])
     return document
 
 
@@ -76,9 +78,11 @@ def test_handler_calls_are_the_expected_ones() -> None:
 
 
 @pytest.mark.parametrize("org_mode", [False, True], ids=["single-account", "organization"])
-def test_role_policy_grants_exactly_the_handler_calls(engine: Engine, org_mode: bool) -> None:
+def test_role_policy_grants_exactly_the_handler_calls(
+    pulumi_mocks: Recorder, org_mode: bool
+) -> None:
     extra = {"execution_role_name": "RootGuardAudit"} if org_mode else {}
-    document = role_policy(engine, **extra)
+    document = role_policy(pulumi_mocks, **extra)
     expected = set(handler_api_calls()) | {"logs:CreateLogStream", "logs:PutLogEvents"}
     if not org_mode:
         expected.discard("sts:AssumeRole")
@@ -86,9 +90,11 @@ def test_role_policy_grants_exactly_the_handler_calls(engine: Engine, org_mode: 
 
 
 @pytest.mark.parametrize("org_mode", [False, True], ids=["single-account", "organization"])
-def test_role_policy_passes_parliament_no_wildcard_action(engine: Engine, org_mode: bool) -> None:
+def test_role_policy_passes_parliament_no_wildcard_action(
+    pulumi_mocks: Recorder, org_mode: bool
+) -> None:
     extra = {"execution_role_name": "RootGuardAudit"} if org_mode else {}
-    document = role_policy(engine, **extra)
+    document = role_policy(pulumi_mocks, **extra)
     assert not any("*" in action for action in actions_of(document))
     assert serious_findings(document) == []
 
@@ -120,8 +126,8 @@ def test_lint_catches_a_bad_statement(statement: dict[str, Any], issue: str) -> 
     assert issue in [found for found, _ in serious_findings(document)]
 
 
-def test_role_policy_scopes_logs_and_assume_role(engine: Engine) -> None:
-    document = role_policy(engine, execution_role_name="RootGuardAudit")
+def test_role_policy_scopes_logs_and_assume_role(pulumi_mocks: Recorder) -> None:
+    document = role_policy(pulumi_mocks, execution_role_name="RootGuardAudit")
     by_sid = {statement["Sid"]: statement for statement in document["Statement"]}
     log_group_arn = f"arn:aws:logs:{HOME}:{ACCOUNT}:log-group:{LOG_GROUP_NAME}"
     assert by_sid["WriteOwnLogs"]["Resource"] == [
@@ -133,9 +139,9 @@ def test_role_policy_scopes_logs_and_assume_role(engine: Engine) -> None:
     ]
 
 
-def test_role_trust_policy_is_lambda_only(engine: Engine) -> None:
-    declare_rule(engine)
-    trust = json.loads(engine.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
+def test_role_trust_policy_is_lambda_only(pulumi_mocks: Recorder) -> None:
+    declare_rule(pulumi_mocks)
+    trust = json.loads(pulumi_mocks.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
     # parliament lints identity policies; a trust policy (no Resource) is checked here.
     assert trust["Statement"] == [
         {

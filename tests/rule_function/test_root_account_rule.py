@@ -598,15 +598,10 @@ def test_scenario_12_assume_role_request_matches_sts_model(rule: ModuleType) -> 
     assert clients.iam.meta.service_model.service_name == "iam"
 
 
+@pytest.mark.usefixtures("moto_credentials")
 def test_scenario_12_member_account_read_with_assumed_role(
-    rule: ModuleType, monkeypatch: pytest.MonkeyPatch, assert_valid_evaluations: Check
+    rule: ModuleType, assert_valid_evaluations: Check
 ) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
     with mock_aws():
         # Only the member's root has MFA: a COMPLIANT result proves the member was read.
         iam_backends[MEMBER]["global"].account_summary._account_mfa_enabled = 1
@@ -656,15 +651,10 @@ def test_send_evaluations_nothing_to_send_makes_no_call(
     assert rule.send_evaluations(stubbed.config, [], "token-1") == []
 
 
+@pytest.mark.usefixtures("moto_credentials")
 def test_handler_happy_path_against_moto(
     rule: ModuleType, monkeypatch: pytest.MonkeyPatch, assert_valid_evaluations: Check
 ) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
     with mock_aws():
         iam_backends[ACCOUNT]["global"].account_summary._account_mfa_enabled = 1
         monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
