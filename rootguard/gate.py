@@ -3,8 +3,10 @@
     rootguard gate [PROJECT_DIR] --stack NAME [--policy-pack DIR]...
                    [--policy-pack-config FILE]... [--json] [--preview] [--sarif FILE]
 
-The plan comes from `rootguard.engine.run_program` (no Pulumi CLI, no cloud); each pack
-runs as its own process, driven by `rootguard.analyzer` with the engine's call order.
+The plan comes from `rootguard.engine.run_program` (no Pulumi CLI, no cloud), run in a
+child process that streams each registration (`engine.stream_program`), so each resource
+is analyzed while the program goes on, as in the engine; each pack runs as its own
+process, driven by `rootguard.analyzer` with the engine's call order.
 Exit 1 when any mandatory violation is reported, 0 otherwise, 2 on bad input.
 
 The seam for other code and tests is `run_gate(plan, packs, config) -> GateResult`.
