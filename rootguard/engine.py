@@ -33,11 +33,11 @@ import re
 import runpy
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import yaml
@@ -63,6 +63,9 @@ from rootguard.awsmocks import (
 )
 from rootguard.errors import UsageError
 
+if TYPE_CHECKING:
+    from rootguard.plan_worker import ProgramStream
+
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "SECRET_SIG",
@@ -78,6 +81,7 @@ __all__ = [
     "require_stack_file",
     "reveal",
     "run_program",
+    "stream_program",
 ]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -218,8 +222,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     mocks: AwsMocks
 
-    def __init__(self, mocks: AwsMocks, *, project: str, stack: str) -> None:
+    def __init__(
+        self,
+        mocks: AwsMocks,
+        *,
+        project: str,
+        stack: str,
+        on_register: Callable[[PlannedResource], None] | None = None,
+    ) -> None:
         super().__init__(mocks)
+        self._on_register = on_register
         self._prefix = f"urn:pulumi:{stack}::{project}::"
         self._lock = threading.Lock()
         self._by_urn: dict[str, PlannedResource] = {}
@@ -286,6 +298,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         with self._lock:
             self.recorded.append(record)
             self._by_urn[urn] = record
+            if self._on_register is not None:  # under the lock: in `recorded` order
+                self._on_register(record)
         if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         record.id, record.outputs, state = self._answer(
@@ -702,12 +716,16 @@ def run_program(
     *,
     preview: bool = False,
     config: Mapping[str, Any] | None = None,
+    on_register: Callable[[PlannedResource], None] | None = None,
 ) -> Plan:
     """Run the Pulumi program in ``project_dir`` for ``stack`` and return what it declared.
 
     ``config`` replaces the ``config:`` of ``Pulumi.<stack>.yaml`` (keys and values as in
     that file, e.g. ``{"aws:region": "us-east-1", "rootguard:regions": [...]}``), so
     tests and benchmarks can plan generated configs without writing stack files.
+
+    ``on_register`` is called with each resource as it is registered (inputs known,
+    outputs and id not yet), in registration order (`rootguard gate` streams them).
 
     Raises ``UsageError`` (one line) for a missing or bad project, a program error
     (a ConfigError/RunError message as-is, else ``program failed: <Type>: <msg>``),
@@ -720,7 +738,9 @@ def run_program(
     stack_name = stack_short_name(stack)
     config_values, secret_keys = read_config(project, stack, config)
     mocks = AwsMocks(config=config_values, preview=preview)
-    monitor = RecordingMonitor(mocks, project=project.name, stack=stack_name)
+    monitor = RecordingMonitor(
+        mocks, project=project.name, stack=stack_name, on_register=on_register
+    )
     program_log_handler = _ProgramLog()
     program_log = logging.getLogger("rootguard.program")
     program_log.propagate = False  # shown (warnings) or raised (errors) here
@@ -789,6 +809,23 @@ def run_program(
     if program_log_handler.errors:
         raise UsageError(f"program logged an error: {_one_line(program_log_handler.errors[0])}")
     return Plan(project.name, stack_name, preview, config_values, list(monitor.recorded))
+
+
+def stream_program(
+    project_dir: Path,
+    stack: str,
+    *,
+    preview: bool = False,
+    config: Mapping[str, Any] | None = None,
+) -> ProgramStream:
+    """``run_program`` in a child process that streams each registration as it happens.
+
+    For ``rootguard gate``: the gate analyzes each resource while the program goes on
+    planning on another core, as the engine does. See ``rootguard.plan_worker``.
+    """
+    from rootguard.plan_worker import ProgramStream
+
+    return ProgramStream(project_dir, stack, preview=preview, config=config)
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -3,8 +3,10 @@
     rootguard gate [PROJECT_DIR] --stack NAME [--policy-pack DIR]...
                    [--policy-pack-config FILE]... [--json] [--preview] [--sarif FILE]
 
-The plan comes from `rootguard.engine.run_program` (no Pulumi CLI, no cloud); each pack
-runs as its own process, driven by `rootguard.analyzer` with the engine's call order.
+The plan comes from `rootguard.engine.run_program` (no Pulumi CLI, no cloud), run in a
+child process that streams each registration (`engine.stream_program`), so each resource
+is analyzed while the program goes on, as in the engine; each pack runs as its own
+process, driven by `rootguard.analyzer` with the engine's call order.
 Exit 1 when any mandatory violation is reported, 0 otherwise, 2 on bad input.
 
 The seam for other code and tests is `run_gate(plan, packs, config) -> GateResult`.
@@ -151,17 +153,26 @@ def gate_program(
 
     As the engine starts its analyzers before running the program, the packs start and
     get their config first, so a bad `--policy-pack-config` is reported before a long
-    plan. `stack_config` replaces the stack file's config (see `run_program`).
+    plan. As the engine analyzes each resource when its step is generated, while the
+    program goes on, the program runs in a child process (`engine.stream_program`) that
+    streams each registration; the gate analyzes it meanwhile, in registration order.
+    `stack_config` replaces the stack file's config (see `run_program`).
     """
-    from rootguard.engine import load_project, read_config, run_program, stack_short_name
+    from rootguard.engine import load_project, read_config, stack_short_name, stream_program
 
     project = load_project(project_dir)
     values, _secret_keys = read_config(project, stack, stack_config)
     info = StackInfo(project.name, stack_short_name(stack), preview, values)
-    with GateSession(info, packs, config) as session:
-        plan = run_program(project_dir, stack, preview=preview, config=stack_config)
-        for resource in plan.resources:
+    # The child imports the engine while the packs start.
+    with (
+        stream_program(project_dir, stack, preview=preview, config=stack_config) as program,
+        GateSession(info, packs, config) as session,
+    ):
+        program.start()
+        for resource in program:
             session.analyze(resource)
+        plan = program.plan
+        assert plan is not None
         return plan, session.finish(plan)
 
 

@@ -141,8 +141,35 @@ def fake_engine(state: dict[str, Any]) -> types.ModuleType:
     ) -> tuple[dict[str, str], list[str]]:
         return dict(plan().config), []
 
+    class Stream:
+        """`stream_program`'s interface, planned in-process by the stub."""
+
+        def __init__(self, project_dir: Path, stack: str, preview: bool, config: Any) -> None:
+            self._args = (project_dir, stack, preview, config)
+            self.plan: Plan | None = None
+
+        def __enter__(self) -> Stream:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def start(self) -> None:
+            project_dir, stack, preview, config = self._args
+            self.plan = run_program(project_dir, stack, preview=preview, config=config)
+
+        def __iter__(self) -> Any:
+            assert self.plan is not None
+            return iter(self.plan.resources)
+
+    def stream_program(
+        project_dir: Path, stack: str, *, preview: bool = False, config: Any = None
+    ) -> Stream:
+        return Stream(project_dir, stack, preview, config)
+
     module = types.ModuleType("rootguard.engine")
     module.run_program = run_program  # type: ignore[attr-defined]
+    module.stream_program = stream_program  # type: ignore[attr-defined]
     module.load_project = lambda _dir: types.SimpleNamespace(name=plan().project)  # type: ignore[attr-defined]
     module.read_config = read_config  # type: ignore[attr-defined]
     module.stack_short_name = lambda stack: stack.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
