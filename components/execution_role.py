@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .root_guard_rule import ORG_FUNCTION_NAME, evaluation_statements
+from .validation import check_account_id
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -74,10 +75,7 @@ class ExecutionRole(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         admin_account_id = args["admin_account_id"]
-        if not (admin_account_id.isdigit() and len(admin_account_id) == 12):
-            raise ValueError(
-                f"admin_account_id {admin_account_id!r} must be a 12-digit AWS account id"
-            )
+        check_account_id(admin_account_id, "admin_account_id")
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(

@@ -25,6 +25,7 @@ from .root_guard_rule import (
     input_parameters,
 )
 from .secure_bucket import declare_secure_bucket, deny_insecure_transport
+from .validation import check_account_id
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -85,12 +86,6 @@ class OrganizationBaselineArgs(TypedDict):
     members' declared in the same program): both fail in an account without one."""
 
 
-def _check_account_ids(key: str, ids: Sequence[str]) -> None:
-    for account_id in ids:
-        if not (isinstance(account_id, str) and account_id.isdigit() and len(account_id) == 12):
-            raise ValueError(f"{key} {account_id!r} must be a 12-digit AWS account id")
-
-
 def validate_args(args: OrganizationBaselineArgs) -> None:
     """Reject malformed args before anything is registered."""
     role = args.get("role", "management")
@@ -103,16 +98,15 @@ def validate_args(args: OrganizationBaselineArgs) -> None:
                 "delegated_admin_account_id is for the management role only: only the "
                 "management account registers a delegated administrator"
             )
-        _check_account_ids("delegated_admin_account_id", [admin])
+        check_account_id(admin, "delegated_admin_account_id")
         if admin == args["account_id"]:
             raise ValueError(
                 "delegated_admin_account_id must be another account than the management "
                 "account itself (AWS refuses to register it)"
             )
-    _check_account_ids("excluded_accounts", list(args.get("excluded_accounts", [])))
-    account_id = args["account_id"]
-    if isinstance(account_id, str):
-        _check_account_ids("account_id", [account_id])
+    for excluded in args.get("excluded_accounts", []):
+        check_account_id(excluded, "excluded_accounts")
+    check_account_id(args["account_id"])
     bucket = args.get("delivery_bucket")
     if bucket is not None and not bucket.startswith(CONFORMS_BUCKET_PREFIX):
         raise ValueError(

@@ -10,6 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .validation import check_account_id
+
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
 else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
@@ -172,12 +174,6 @@ def input_parameters(
     if execution_role_name:
         parameters["ExecutionRoleName"] = execution_role_name
     return parameters
-
-
-def check_account_id(account_id: pulumi.Input[str]) -> None:
-    """Reject a malformed account id before anything is registered (outputs pass)."""
-    if isinstance(account_id, str) and not (account_id.isdigit() and len(account_id) == 12):
-        raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
 
 
 def declare_rule_function(

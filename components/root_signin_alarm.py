@@ -10,6 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .validation import check_account_id
+
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
 else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
@@ -76,8 +78,7 @@ class RootSigninAlarm(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         account_id = args["account_id"]
-        if isinstance(account_id, str) and not (account_id.isdigit() and len(account_id) == 12):
-            raise ValueError(f"account_id {account_id!r} must be a 12-digit AWS account id")
+        check_account_id(account_id)
         super().__init__(TYPE, name, None, opts)
         region = args.get("region", ALARM_REGION)
         child = pulumi.ResourceOptions(parent=self)
