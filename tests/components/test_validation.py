@@ -2,8 +2,7 @@
 
 import pulumi
 import pytest
-
-from components.validation import check_account_id
+from rootguard.components.validation import check_account_id
 
 
 def test_check_account_id_twelve_digit_string_passes() -> None:
