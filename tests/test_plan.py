@@ -23,6 +23,8 @@ RESOURCE_KEYS = {
     "custom",
     "parent",
     "provider",
+    "account",
+    "region",
     "dependencies",
     "propertyDependencies",
     "inputs",

@@ -99,7 +99,12 @@ class StackIndex:
                 found = account
             else:
                 try:
-                    region = region_of(resource.props, resource.provider, self._default_region)
+                    region = region_of(
+                        resource.resource_type,
+                        resource.props,
+                        resource.provider,
+                        self._default_region,
+                    )
                     found = Placement(account, region)
                 except UnknownValueError as err:
                     found = err

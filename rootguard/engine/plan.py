@@ -24,12 +24,14 @@ from rootguard.engine.program import (
     Placement,
     Plan,
     PlannedResource,
+    on_default_provider,
     placements,
     require_stack_file,
     run_program,
 )
 
 PROVIDER_PREFIX = "pulumi:providers:"
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +91,7 @@ def _label(resource: PlannedResource, placement: Placement | None) -> Text:
         label.append(f"  {where}", style="cyan")
     if resource.type.startswith(PROVIDER_PREFIX):
         label.append("  provider", style="magenta")
-    elif resource.custom and resource.type.startswith("aws:") and resource.provider is None:
+    elif resource.custom and resource.type.startswith("aws:") and on_default_provider(resource):
         label.append("  default provider", style="yellow")
     return label
 
@@ -165,7 +167,7 @@ def summary_tables(plan: Plan, where: dict[str, Placement]) -> list[Table]:
 
 def headline(plan: Plan, where: dict[str, Placement]) -> str:
     """One line: what the plan holds, in the terms of the tables below it."""
-    declared = [r for r in plan.resources if r.parent is not None]
+    declared = [r for r in plan.resources if r.type != STACK_TYPE]
     providers = sum(1 for r in declared if r.type.startswith(PROVIDER_PREFIX))
     components = sum(1 for r in declared if not r.custom)
     aws = _aws_resources(plan, where)
