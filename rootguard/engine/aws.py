@@ -259,6 +259,8 @@ def aws_outputs(
         values["arn"] = outputs["arn"] = shape.arn.format(**values)
     physical_id = existing_id or shape.id.format(**values)
     for key, template in shape.extra.items():
+        if key == "region" and placement.region is None:
+            continue  # no region anywhere: the provider would refuse, not invent one
         outputs[key] = template.format(**values)
     outputs["id"] = physical_id
     return physical_id, outputs
