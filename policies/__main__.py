@@ -14,7 +14,8 @@ PolicyPack(
     policies=list(ALL_POLICIES),
     enforcement_level=EnforcementLevel.MANDATORY,
     description=(
-        "Guards AWS Config recording, root-MFA coverage, cost anomaly alerts, custom "
-        "Config rules, Lambda runtimes and IAM wildcards in every stack."
+        "Guards AWS Config recording and delivery, root-MFA coverage, root activity alarms, "
+        "cost anomaly alerts, custom Config rules, Lambda runtimes and permissions, and "
+        "administrator access in every stack."
     ),
 )

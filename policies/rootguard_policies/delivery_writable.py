@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -49,6 +50,20 @@ _SAMPLE_ACCOUNT = "000000000000"
 
 Pending = tuple[Any, ...]
 """(sentinel, resource name, *input path) of an unknown value that decides a verdict."""
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """One delivery to judge: Config of `account` in `region` writing `object_arn`
+    (under the channel's prefix, shown as `where`) into the bucket `bucket_arn`, whose
+    policies are `documents`."""
+
+    account: str
+    region: str
+    bucket_arn: str
+    object_arn: str
+    where: str
+    documents: list[Any]
 
 
 def config_delivery_writable_validator(
@@ -147,38 +162,35 @@ def _bucket_problem(
         if place.account != DEFAULT_ACCOUNT
         else sorted(set(_ACCOUNT_ID.findall(json.dumps(documents)))) or [_SAMPLE_ACCOUNT]
     )
+    key_prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    cross_account = bucket_account is not None and bucket_account != place.account
     problems: list[str | Pending] = []
     for account in accounts:
-        key_prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
-        object_arn = f"{arn}/{key_prefix}AWSLogs/{account}/Config/{place.region}/2026/1/1/x.json.gz"
         shown = account if place.account != DEFAULT_ACCOUNT else "<account id>"
-        where = f"`{key_prefix}AWSLogs/{shown}/Config/`"
+        delivery = _Delivery(
+            account=account,
+            region=place.region,
+            bucket_arn=arn,
+            object_arn=f"{arn}/{key_prefix}AWSLogs/{account}/Config/{place.region}/2026/1/1/x.gz",
+            where=f"`{key_prefix}AWSLogs/{shown}/Config/`",
+            documents=documents,
+        )
         problem: str | Pending | None
         if identity == SERVICE_LINKED_ROLE:
-            problem = _service_principal_problem(documents, arn, object_arn, account, place, where)
+            problem = _service_principal_problem(delivery)
         else:
             assert isinstance(identity, PolicyResource)
-            cross = bucket_account is not None and bucket_account != place.account
-            problem = _role_problem(
-                stack, identity, documents, arn, object_arn, account, place, where, cross
-            )
+            problem = _role_problem(stack, identity, delivery, cross_account)
         if problem is None:
             return None
         problems.append(problem)
     return next((p for p in problems if isinstance(p, tuple)), problems[0])
 
 
-def _service_principal_problem(
-    documents: list[Any],
-    bucket_arn: str,
-    object_arn: str,
-    account: str,
-    place: Placement,
-    where: str,
-) -> str | None:
+def _service_principal_problem(delivery: _Delivery) -> str | None:
     context = {
-        "aws:SourceAccount": account,
-        "aws:SourceArn": f"arn:aws:config:{place.region}:{account}:*",
+        "aws:SourceAccount": delivery.account,
+        "aws:SourceArn": f"arn:aws:config:{delivery.region}:{delivery.account}:*",
         "s3:x-amz-acl": "bucket-owner-full-control",
         "aws:SecureTransport": "true",
         # The service principal belongs to no organization and is no IAM principal.
@@ -188,10 +200,13 @@ def _service_principal_problem(
         "aws:PrincipalArn": None,
     }
     missing = []
-    for action, resource in (("s3:GetBucketAcl", bucket_arn), ("s3:PutObject", object_arn)):
+    for action, resource, shown in (
+        ("s3:GetBucketAcl", delivery.bucket_arn, "the bucket"),
+        ("s3:PutObject", delivery.object_arn, delivery.where),
+    ):
         request = Request(action, resource, CONFIG_PRINCIPAL, context)
-        if decide(documents, request) not in (ALLOW, None):
-            missing.append(f"{action} on {'the bucket' if action == 's3:GetBucketAcl' else where}")
+        if decide(delivery.documents, request) not in (ALLOW, None):
+            missing.append(f"{action} on {shown}")
     if not missing:
         return None
     return (
@@ -201,16 +216,9 @@ def _service_principal_problem(
 
 
 def _role_problem(
-    stack: StackIndex,
-    role: PolicyResource,
-    documents: list[Any],
-    bucket_arn: str,
-    object_arn: str,
-    account: str,
-    place: Placement,
-    where: str,
-    cross_account: bool,
+    stack: StackIndex, role: PolicyResource, delivery: _Delivery, cross_account: bool
 ) -> str | Pending | None:
+    account, where = delivery.account, delivery.where
     role_props = stack.props(role)
     role_arn = role_props.get("arn")
     if not (isinstance(role_arn, str) and not is_unknown(role_arn)):
@@ -225,7 +233,7 @@ def _role_problem(
     }
     if role_arn is not None:
         context["aws:PrincipalArn"] = role_arn
-    request = Request("s3:PutObject", object_arn, None, context)
+    request = Request("s3:PutObject", delivery.object_arn, None, context)
     identity, pending = role_policies(stack, role).decide(request)
     if pending is not None:
         return pending
@@ -236,16 +244,16 @@ def _role_problem(
         unknown = role_props.get("arn")
         return (unknown if is_unknown(unknown) else role_props.get("name"), role.name, "arn")
     principal = ("AWS", role_arn)
-    resource_verdict = decide(documents, Request("s3:PutObject", object_arn, principal, context))
+    resource_verdict = decide(
+        delivery.documents, Request("s3:PutObject", delivery.object_arn, principal, context)
+    )
     if DENY in (identity, resource_verdict):
         return f"a policy denies the recorder's role {role.name} s3:PutObject on {where}"
     if cross_account:
         if identity in (ALLOW, None) and resource_verdict in (ALLOW, None):
             return None
         # Config then retries as the service principal.
-        fallback = _service_principal_problem(
-            documents, bucket_arn, object_arn, account, place, where
-        )
+        fallback = _service_principal_problem(delivery)
         if fallback is None:
             return None
         return (
