@@ -60,6 +60,10 @@ class AccountBaselineArgs(TypedDict):
     root_use_window_days: NotRequired[int]
     """Custom rule parameter RootUseWindowDays: root used within this many days is
     NON_COMPLIANT; 0 (default) turns the check off."""
+    root_credentials_managed: NotRequired[bool]
+    """Custom rule parameter RootCredentialsManaged: the organization manages root
+    credentials centrally, so a root without credentials is not applicable (default
+    false: it is NON_COMPLIANT, "recoverable, no MFA")."""
     root_signin_alarm: NotRequired[bool]
     """Deploy the root sign-in alarm (RootSigninAlarm) in us-east-1 (default true)."""
     alarm_emails: NotRequired[Sequence[str]]
@@ -162,6 +166,7 @@ class AccountBaseline(pulumi.ComponentResource):
                 "region": home_region,
                 "require_hardware_mfa": args.get("require_hardware_mfa", False),
                 "root_use_window_days": args.get("root_use_window_days", 0),
+                "root_credentials_managed": args.get("root_credentials_managed", False),
                 "maximum_execution_frequency": args.get("rule_frequency", DEFAULT_FREQUENCY),
             }
             if home_recorder is not None:

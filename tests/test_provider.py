@@ -55,6 +55,7 @@ ACCOUNT_BASELINE_INPUTS = {
     "customRule": (BOOLEAN, None, False, True),
     "requireHardwareMfa": (BOOLEAN, None, False, True),
     "rootUseWindowDays": (INTEGER, None, False, True),
+    "rootCredentialsManaged": (BOOLEAN, None, False, True),
     "rootSigninAlarm": (BOOLEAN, None, False, True),
     "alarmEmails": (ARRAY, STRING, False, True),
     "executionRole": (None, None, False, True),  # an object type: ExecutionRoleArgs
