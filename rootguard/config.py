@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import types
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -132,6 +133,19 @@ def _in_aws_regions(value: str) -> str:
     return value
 
 
+@functools.cache
+def _policy_target_pattern() -> re.Pattern[str]:
+    """Organizations' `PolicyTargetId` pattern (root, OU or account id), from botocore."""
+    model = botocore.session.get_session().get_service_model("organizations")
+    return re.compile(model.shape_for("PolicyTargetId").metadata["pattern"])
+
+
+def _is_policy_target(value: str) -> str:
+    if not _policy_target_pattern().fullmatch(value):
+        raise ValueError("not a policy target")
+    return value
+
+
 def _in_frequencies(value: str) -> str:
     if value not in execution_frequencies():
         raise ValueError("unknown frequency")
@@ -209,8 +223,7 @@ OuId = Annotated[
 ]
 PolicyTarget = Annotated[
     StrictStr,
-    # The TargetId patterns of Organizations AttachPolicy (root, OU, account).
-    StringConstraints(pattern=r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|[0-9]{12})$"),
+    AfterValidator(_is_policy_target),
     Expect(
         "an organization root id (r-ab12), an OU id (ou-ab12-cd34ef56) or a 12-digit "
         "account id, as a quoted string"
@@ -425,6 +438,24 @@ class GuardrailsConfig(_Model):
                 "at least one of denyRootUser, denyRootAccessKeys, protectRootguard true "
                 "(or no guardrails key)",
             )
+        # Imported here: only a stack with guardrails pays for loading pulumi_aws.
+        from rootguard.components.guardrails import guardrail_documents
+
+        try:
+            guardrail_documents(
+                {
+                    "targets": self.targets,
+                    "exempt_accounts": self.exempt_accounts,
+                    "exempt_ous": self.exempt_ous,
+                    "deploy_role_names": self.deploy_role_names,
+                }
+            )
+        except ValueError as err:
+            raise _error_at(
+                "exemptAccounts",
+                f"{len(self.exempt_accounts)} accounts, {len(self.exempt_ous)} OUs",
+                f"exemptions that fit every guardrail in an SCP ({err})",
+            ) from None
         return self
 
 

@@ -143,6 +143,19 @@ def test_config_rules_root_credentials_managed() -> None:
             "expected no guardrails with role delegatedAdmin (only the management account",
         ),
         (
+            {
+                "organization": {
+                    "guardrails": {
+                        "targets": ["r-ab12"],
+                        "exemptAccounts": [f"{i:012d}" for i in range(1, 400)],
+                    }
+                }
+            },
+            "rootguard:organization.guardrails.exemptAccounts: '399 accounts, 0 OUs' is not "
+            "valid; expected exemptions that fit every guardrail in an SCP (guardrail "
+            "deny-root-user is",
+        ),
+        (
             {"rules": {"rootCredentialsManaged": "true"}},
             "rootguard:rules.rootCredentialsManaged: 'true' is not valid; expected true or false",
         ),
