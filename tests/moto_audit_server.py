@@ -2,11 +2,12 @@
 
 Needs the dev extras (`moto[server]`); nothing in the command line imports it.
 
-moto's server answers every AWS API used by the audit, but it cannot refuse an
-AssumeRole, cannot be slow, and always reports root MFA as off. This module runs
-moto's own WSGI application behind a small fault-injecting middleware on
-127.0.0.1 (an ephemeral port), and sets root MFA, a root virtual MFA device and
-root access keys directly in moto's backends, which live in this process.
+moto's server answers every AWS API used by the audit in role mode, but it cannot
+refuse an AssumeRole, cannot be slow, always reports root MFA as off, and has no root
+sessions at all. This module runs moto's own WSGI application behind the root-session
+front (tests/root_access_front.py) and a small fault-injecting middleware on 127.0.0.1
+(an ephemeral port), and sets root MFA, a root virtual MFA device and root access keys
+directly in moto's backends, which live in this process.
 """
 
 from __future__ import annotations
@@ -102,14 +103,19 @@ def _memoize_moto_introspection() -> None:
 
 
 class MotoAuditServer:
-    """moto's server behind a FaultInjector, on 127.0.0.1 and an ephemeral port."""
+    """moto's server behind a RootAccessFront (what moto cannot answer: root sessions)
+    behind a FaultInjector, on 127.0.0.1 and an ephemeral port."""
 
     def __init__(self, latency: float = 0.0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from tests.root_access_front import RootAccessFront
+
         _memoize_moto_introspection()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-        self.injector = FaultInjector(DomainDispatcherApplication(create_backend_app), latency)
+        self.front = RootAccessFront(DomainDispatcherApplication(create_backend_app))
+        self.front.management = MANAGEMENT_ACCOUNT
+        self.injector = FaultInjector(self.front, latency)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
