@@ -23,6 +23,7 @@ test process and
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import uuid
@@ -133,9 +134,15 @@ def _check(shape: Any, path: str, rest: str, value: str) -> list[str]:
     return []
 
 
+@functools.cache
+def _service_model(service: str) -> Any:
+    """Loaded once per service: loading a model costs tens of milliseconds."""
+    return botocore.session.get_session().get_service_model(service)
+
+
 def validate_query_request(service: str, params: dict[str, str]) -> list[str]:
     """What is wrong with a query-protocol request, by the service's botocore model."""
-    model = botocore.session.get_session().get_service_model(service)
+    model = _service_model(service)
     params = dict(params)
     action = params.pop("Action", "")
     version = params.pop("Version", None)
