@@ -35,7 +35,7 @@ unit: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-# Figures, not tests: each script prints what it measured (see "Development" in README.md).
+# Figures, not tests: each script prints what it measured (docs/figures.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_scale.py
 	$(BIN)/python benchmarks/gate_scale.py
