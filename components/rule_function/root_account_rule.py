@@ -230,11 +230,11 @@ def evaluate_periodic(
                 problems.append(f"whether root has any credential could not be verified ({row})")
             elif has_no_credentials(row):
                 # A root without credentials is safe only where its password cannot be
-                # recovered. IAM User Guide, "Centralize root access for member accounts":
-                # with root credentials management on, "Member accounts can't sign in to
-                # their root user or perform password recovery for their root user";
-                # without it, the root email's owner resets the password ("Forgot
-                # password?") and root then has no MFA.
+                # recovered. IAM User Guide, "AWS account root user": with centralized
+                # root access, "Member accounts can't sign in to their root user or
+                # perform password recovery for their root user unless account recovery
+                # is enabled"; without it, whoever reads the root email resets the
+                # password from the sign-in page, and root then has no MFA.
                 if params.root_credentials_managed:
                     # Scenario 7
                     return [
