@@ -16,8 +16,6 @@ management account", Organizations User Guide, "Service control policies"); its 
 what `rootguard audit` and the root-MFA rules keep watching.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from collections.abc import Sequence

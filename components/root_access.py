@@ -8,8 +8,6 @@ short, task-scoped root sessions (`sts:AssumeRoot`) instead of keeping hundreds 
 passwords and MFA devices safe.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Sequence
 

@@ -120,8 +120,13 @@ class MotoAuditServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
+
+        # moto's backends live in this process: a server of an earlier test module must
+        # not leave its organization behind (CreateOrganization would refuse).
+        moto_api_backend.reset()
 
         self._server = make_server(
             "127.0.0.1", 0, self.injector, threaded=True, request_handler=MotoRequestHandler

@@ -78,6 +78,8 @@ class Org:
     names: dict[str, str]
     expected: dict[str, dict[str, Any]] = field(default_factory=dict)
     reason: dict[str, str] = field(default_factory=dict)
+    ous: dict[str, str] = field(default_factory=dict)
+    """Account id -> its OU path as the HTML report names it."""
 
     def env(self, **extra: str) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -153,7 +155,29 @@ def org() -> Iterator[Org]:
         org.expected[closed] = {"status": "NOT_APPLICABLE", **UNCHECKED}
         org.reason[closed] = "SUSPENDED"
         del central  # the default: no credentials at all
+        org.ous = {account: "Root" for account in ids}
+        _move_to_ou(server.endpoint, one, "Prod", "Web")
+        org.ous[one] = "Root / Prod / Web"
         yield org
+
+
+def _move_to_ou(endpoint: str, account: str, *path: str) -> None:
+    """Move `account` into the OU path (created under the root) with moto's Organizations."""
+    import boto3
+
+    client = boto3.client(
+        "organizations",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    root = parent = client.list_roots()["Roots"][0]["Id"]
+    for name in path:
+        parent = client.create_organizational_unit(ParentId=parent, Name=name)[
+            "OrganizationalUnit"
+        ]["Id"]
+    client.move_account(AccountId=account, SourceParentId=root, DestinationParentId=parent)
 
 
 def run_audit(
@@ -259,7 +283,7 @@ def test_root_sessions_csv_every_account_expected(org: Org) -> None:
     for want in expected.values():
         if want.get("mfaDevices", 0) is None:
             want.pop("mfaDeviceTypes", None)
-    org_copy = Org(org.server, org.ids, org.names, expected, org.reason)
+    org_copy = Org(org.server, org.ids, org.names, expected, org.reason, org.ous)
     for row in rows:
         if row["mfaDeviceTypes"] is None:
             row.pop("mfaDeviceTypes")
@@ -316,8 +340,13 @@ def test_root_sessions_html_every_account_expected(org: Org, json_run: Any) -> N
     assert [row[0] for row in parser.rows] == org.ids
     for row in parser.rows:
         account, name, ou, status = row[:4]
-        assert (name, status) == (org.names[account], org.expected[account]["status"])
-        assert ou == "Root"  # moto creates every account at the root
+        assert (name, status, ou) == (
+            org.names[account],
+            org.expected[account]["status"],
+            org.ous[account],
+        )
+    # The per-OU summary counts the nested OU apart from the root.
+    assert "Root / Prod / Web" in html.read_text(encoding="utf-8").split('id="accounts"')[0]
     text = html.read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""

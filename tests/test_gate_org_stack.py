@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import parliament
 import pytest
+from rootguard.components.guardrails import MAX_SCP_CHARACTERS, MAX_SCPS_PER_TARGET
 
 from rootguard.cli import main
+from rootguard.engine.program import run_program
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,3 +24,28 @@ def test_gate_org_stack_with_guardrails_has_no_violation(
     out = json.loads(capsys.readouterr().out)
     assert (code, out["violations"]) == (0, [])
     assert out["policies"] == 15
+
+
+def test_org_stack_planned_guardrail_scps_within_limits_and_lint_clean() -> None:
+    plan = run_program(REPO, "org")
+    policies = [r for r in plan.resources if r.type == "aws:organizations/policy:Policy"]
+    attachments = [
+        r for r in plan.resources if r.type == "aws:organizations/policyAttachment:PolicyAttachment"
+    ]
+    assert len(policies) == 3
+    for policy in policies:
+        content = policy.inputs["content"]
+        assert len(content) <= MAX_SCP_CHARACTERS
+        assert json.loads(content)["Version"] == "2012-10-17"
+        assert parliament.analyze_policy_string(content).findings == [], policy.name
+    per_target: dict[str, int] = {}
+    for attachment in attachments:
+        per_target[attachment.inputs["targetId"]] = (
+            per_target.get(attachment.inputs["targetId"], 0) + 1
+        )
+    assert per_target == {"r-ab12": 3}
+    assert all(count + 1 <= MAX_SCPS_PER_TARGET for count in per_target.values())  # + FullAWSAccess
+    features = next(
+        r for r in plan.resources if r.type == "aws:iam/organizationsFeatures:OrganizationsFeatures"
+    )
+    assert features.inputs["enabledFeatures"] == ["RootCredentialsManagement", "RootSessions"]

@@ -44,9 +44,9 @@ def _lint(content: str) -> list[str]:
 def test_guardrails_three_scps_attached_to_every_target(pulumi_mocks: Recorder) -> None:
     _declare(pulumi_mocks)
     policies = pulumi_mocks.of_type(POLICY)
-    assert [p.inputs["name"] for p in policies] == [
-        "rootguard-deny-root-user",
+    assert sorted(p.inputs["name"] for p in policies) == [
         "rootguard-deny-root-access-keys",
+        "rootguard-deny-root-user",
         "rootguard-protect-rootguard",
     ]
     assert {p.inputs["type"] for p in policies} == {"SERVICE_CONTROL_POLICY"}
