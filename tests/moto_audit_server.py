@@ -168,17 +168,22 @@ class MotoAuditServer:
         self.stop()
 
 
-def create_organization(endpoint: str, member_names: Iterable[str]) -> list[str]:
-    """An organization managed by MANAGEMENT_ACCOUNT with these members; their ids, in order."""
+def _organizations(endpoint: str) -> Any:
+    """An Organizations client of MANAGEMENT_ACCOUNT (moto's default credentials)."""
     import boto3
 
-    organizations = boto3.client(
+    return boto3.client(
         "organizations",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def create_organization(endpoint: str, member_names: Iterable[str]) -> list[str]:
+    """An organization managed by MANAGEMENT_ACCOUNT with these members; their ids, in order."""
+    organizations = _organizations(endpoint)
     organizations.create_organization(FeatureSet="ALL")
     ids = []
     for name in member_names:
@@ -189,15 +194,19 @@ def create_organization(endpoint: str, member_names: Iterable[str]) -> list[str]
 
 def close_account(endpoint: str, account_id: str) -> None:
     """Close (SUSPEND) a member account through the Organizations API."""
-    import boto3
+    _organizations(endpoint).close_account(AccountId=account_id)
 
-    boto3.client(
-        "organizations",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).close_account(AccountId=account_id)
+
+def move_to_ou(endpoint: str, account_id: str, *path: str) -> None:
+    """Move a member account into the OU `path`, created below the root as needed."""
+    organizations = _organizations(endpoint)
+    root = parent = organizations.list_roots()["Roots"][0]["Id"]
+    for name in path:
+        created = organizations.create_organizational_unit(ParentId=parent, Name=name)
+        parent = created["OrganizationalUnit"]["Id"]
+    organizations.move_account(
+        AccountId=account_id, SourceParentId=root, DestinationParentId=parent
+    )
 
 
 def _iam_backend(account_id: str) -> Any:

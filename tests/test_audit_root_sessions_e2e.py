@@ -29,23 +29,10 @@ import pytest
 from tests import moto_audit_server as audit_moto
 from tests.moto_audit_server import MANAGEMENT_ACCOUNT, MotoAuditServer
 from tests.root_access_front import RootState, passkey_serial, virtual_serial
+from tests.test_audit_e2e import REPORT_COLUMNS
 
 ROOTGUARD = str(Path(sys.executable).with_name("rootguard"))
 MEMBERS = 101
-REPORT_COLUMNS = [
-    "id",
-    "name",
-    "status",
-    "mfaEnabled",
-    "mfaType",
-    "rootAccessKeys",
-    "error",
-    "passwordPresent",
-    "signingCertificates",
-    "mfaDevices",
-    "mfaDeviceTypes",
-    "findings",
-]
 ONE_DEVICE = "Root has one MFA device only: a lost device locks root out."
 HAS_CREDENTIALS = (
     "Root has credentials: delete them with rootguard remediate delete-root-credentials."
@@ -156,28 +143,9 @@ def org() -> Iterator[Org]:
         org.reason[closed] = "SUSPENDED"
         del central  # the default: no credentials at all
         org.ous = {account: "Root" for account in ids}
-        _move_to_ou(server.endpoint, one, "Prod", "Web")
+        audit_moto.move_to_ou(server.endpoint, one, "Prod", "Web")
         org.ous[one] = "Root / Prod / Web"
         yield org
-
-
-def _move_to_ou(endpoint: str, account: str, *path: str) -> None:
-    """Move `account` into the OU path (created under the root) with moto's Organizations."""
-    import boto3
-
-    client = boto3.client(
-        "organizations",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    root = parent = client.list_roots()["Roots"][0]["Id"]
-    for name in path:
-        parent = client.create_organizational_unit(ParentId=parent, Name=name)[
-            "OrganizationalUnit"
-        ]["Id"]
-    client.move_account(AccountId=account, SourceParentId=root, DestinationParentId=parent)
 
 
 def run_audit(

@@ -8,21 +8,9 @@ from typing import Any
 
 import pytest
 
-from rootguard.config import ConfigError, load_stack_config
+from tests.test_config_organization import _load, _reject
 
 ADMIN = "555555555555"
-
-
-def _load(raw: dict[str, Any]) -> Any:
-    return load_stack_config(raw, aws_region="us-east-1")
-
-
-def _reject(raw: dict[str, Any]) -> str:
-    with pytest.raises(ConfigError) as exc:
-        _load(raw)
-    message = str(exc.value)
-    assert "\n" not in message
-    return message
 
 
 def test_config_root_access_and_guardrails_absent_by_default() -> None:
