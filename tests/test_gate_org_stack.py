@@ -49,3 +49,27 @@ def test_org_stack_planned_guardrail_scps_within_limits_and_lint_clean() -> None
         r for r in plan.resources if r.type == "aws:iam/organizationsFeatures:OrganizationsFeatures"
     )
     assert features.inputs["enabledFeatures"] == ["RootCredentialsManagement", "RootSessions"]
+
+
+@pytest.mark.parametrize("stack", ["org", "member"])
+def test_stacks_with_centralized_root_access_set_root_credentials_managed(stack: str) -> None:
+    # The org stack turns the features on (its rules vouch for them); the member stack
+    # says so with rootguard:rules.rootCredentialsManaged.
+    plan = run_program(REPO, stack)
+    rules = [
+        r
+        for r in plan.resources
+        if r.type in ("aws:cfg/rule:Rule", "aws:cfg/organizationCustomRule:OrganizationCustomRule")
+        and "inputParameters" in r.inputs
+    ]
+    assert rules
+    for rule in rules:
+        assert json.loads(rule.inputs["inputParameters"])["RootCredentialsManaged"] == "true"
+
+
+def test_dev_stack_custom_rule_without_root_credentials_managed() -> None:
+    plan = run_program(REPO, "dev")
+    rules = [r for r in plan.resources if "inputParameters" in r.inputs]
+    assert rules
+    for rule in rules:
+        assert "RootCredentialsManaged" not in json.loads(rule.inputs["inputParameters"])
