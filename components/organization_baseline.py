@@ -224,7 +224,7 @@ class OrganizationBaseline(pulumi.ComponentResource):
 
         self.aggregator_arn = None
         if args.get("aggregator", True):
-            self.aggregator_arn = self._aggregator(name, region, args["account_id"])
+            self.aggregator_arn = self._aggregator(name, region)
 
         self.custom_rule_arn = None
         self.function_arn = None
@@ -337,15 +337,10 @@ class OrganizationBaseline(pulumi.ComponentResource):
             ).id
         return self._organization
 
-    def _aggregator(
-        self, name: str, region: str, account_id: pulumi.Input[str]
-    ) -> pulumi.Output[str]:
+    def _aggregator(self, name: str, region: str) -> pulumi.Output[str]:
         role = aws.iam.Role(
             f"{name}-aggregator-role",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                # Config acting for this account only (aws:SourceAccount).
-                lambda account: json.dumps(service_trust_policy(CONFIG_SERVICE, account))
-            ),
+            assume_role_policy=json.dumps(service_trust_policy(CONFIG_SERVICE)),
             description="Lets AWS Config list the organization's accounts (rootguard aggregator).",
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -231,10 +231,10 @@ class RootSigninAlarm(pulumi.ComponentResource):
         account = pulumi.Output.from_input(account_id)
         role = aws.iam.Role(
             f"{name}-forward-role",
-            # EventBridge acting for this account only (aws:SourceAccount).
-            assume_role_policy=account.apply(
-                lambda a: json.dumps(service_trust_policy(EVENTS_SERVICE, a))
-            ),
+            # No aws:SourceAccount: EventBridge documents none for target roles. The role
+            # can only put events on this account's own bus, and only a principal of this
+            # account may pass it to a rule (iam:PassRole).
+            assume_role_policy=json.dumps(service_trust_policy(EVENTS_SERVICE)),
             description="Forwards root activity to the us-east-1 event bus (rootguard).",
             opts=child,
         )

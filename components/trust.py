@@ -1,27 +1,24 @@
-"""Trust policies of the roles an AWS service assumes for one account."""
+"""Trust policies of the roles an AWS service assumes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def service_trust_policy(service: str, account_id: str) -> dict[str, Any]:
-    """Only `service` acting for `account_id` may assume the role.
+def service_trust_policy(service: str, source_account: str | None = None) -> dict[str, Any]:
+    """`service` may assume the role; with `source_account`, only when acting for it.
 
-    IAM user guide, "The confused deputy problem": aws:SourceAccount in a role's trust
-    policy keeps the service from assuming it for another account's resources. The Config
-    guide gives it for its own roles ("Permissions for the IAM Role Assigned to AWS
-    Config": "to restrict the Config service principal to only interact with the AWS IAM
-    Role when performing operations on behalf of specific accounts").
+    The condition is given where the service documents it: the Config guide, "Permissions
+    for the IAM Role Assigned to AWS Config", for the recorder role ("to restrict the
+    Config service principal to only interact with the AWS IAM Role when performing
+    operations on behalf of specific accounts"). A service that does not send the key
+    would be refused the role, so it is not added on a guess.
     """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ],
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
     }
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return {"Version": "2012-10-17", "Statement": [statement]}

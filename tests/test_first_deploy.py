@@ -297,14 +297,10 @@ def test_defect_7_config_role_trust_names_the_source_account(stack: str, preview
     # to only interact with the AWS IAM Role when performing operations on behalf of
     # specific accounts".
     resources = plan(stack, preview)
-    trusting = [
-        role
-        for role in of_type(resources, ROLE)
-        if any(
-            "config.amazonaws.com" in as_list(s["Principal"].get("Service", []))
-            for s in document(role["inputs"]["assumeRolePolicy"])["Statement"]
-        )
-    ]
+    recorder_roles = {
+        urn for r in of_type(resources, RECORDER) for urn in r["propertyDependencies"]["roleArn"]
+    }
+    trusting = [role for role in of_type(resources, ROLE) if role["urn"] in recorder_roles]
     assert trusting
     for role in trusting:
         account = account_of(resources, role)

@@ -235,9 +235,6 @@ def test_org_aggregator_with_organizations_role(pulumi_mocks: Recorder) -> None:
     )
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "config.amazonaws.com"}
-    assert trust["Statement"][0]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": MOCK_ACCOUNT}
-    }
 
 
 def test_org_aggregator_off(pulumi_mocks: Recorder) -> None:
