@@ -25,6 +25,7 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         "global_resources_in_all_regions": config.recorder.global_resources_in_all_regions,
         "recorder_name": config.recorder.recorder_name,
         "delivery_channel_name": config.recorder.delivery_channel_name,
+        "keep_bucket_on_destroy": config.recorder.keep_bucket_on_destroy,
         "alert_emails": list(config.alerts.emails),
         "threshold_usd": config.alerts.threshold_usd,
         "root_access_key_check": config.rules.root_access_key_check,
@@ -38,6 +39,7 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         or (config.organization is not None and config.organization.root_access is not None),
         "root_signin_alarm": config.alarm.enabled,
         "alarm_emails": list(config.alarm.emails),
+        "alarm_opt_in_regions": list(config.alarm.opt_in_regions),
     }
     if config.execution_role is not None:
         args["execution_role"] = {
@@ -91,6 +93,7 @@ def organization_args(
         args["delegated_admin_account_id"] = organization.delegated_admin_account_id
     if pack.delivery_bucket is not None:
         args["delivery_bucket"] = pack.delivery_bucket
+        args["keep_bucket_on_destroy"] = pack.keep_bucket_on_destroy
     if organization.root_access is not None:
         args["root_access"] = {"trusted_access": organization.root_access.trusted_access}
         if organization.root_access.delegated_admin_account_id is not None:

@@ -164,8 +164,8 @@ def test_guardrails_each_optional(pulumi_mocks: Recorder) -> None:
     [
         ({"targets": []}, "targets must name at least one"),
         ({"targets": ["x-1"]}, "targets 'x-1' must be a root"),
-        ({"targets": ["1234"]}, "targets '1234' must be a 12-digit"),
-        ({"targets": ["r-ab12"], "exempt_accounts": ["12"]}, "exempt_accounts '12'"),
+        ({"targets": ["1234"]}, "targets: '1234' is not valid; expected a 12-digit"),
+        ({"targets": ["r-ab12"], "exempt_accounts": ["12"]}, "exempt_accounts: '12' is not"),
     ],
 )
 def test_guardrails_bad_args_rejected(

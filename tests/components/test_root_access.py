@@ -59,7 +59,9 @@ def test_root_access_delegated_admin_after_access_and_features(pulumi_mocks: Rec
 def test_root_access_bad_delegated_admin_rejected_before_registering(
     pulumi_mocks: Recorder,
 ) -> None:
-    with pytest.raises(ValueError, match="delegated_admin_account_id '5555' must be a 12-digit"):
+    with pytest.raises(
+        ValueError, match="delegated_admin_account_id: '5555' is not valid; expected a 12-digit"
+    ):
         RootAccess("root-access", {"delegated_admin_account_id": "5555"})
     assert pulumi_mocks.registrations == []
 
