@@ -364,7 +364,7 @@ BAD_CONFIGS: list[BadConfig] = [
         "['hardwareMfa']",
         expected=(
             "a mapping with keys customRule, frequency, hardwareMfa, requireHardwareMfa, "
-            "rootAccessKeyCheck, rootUseWindowDays"
+            "rootAccessKeyCheck, rootCredentialsManaged, rootUseWindowDays"
         ),
     ),
     # -- custom rule, alarm, execution role, organization --------------------------
@@ -488,7 +488,7 @@ BAD_CONFIGS: list[BadConfig] = [
         "'on'",
         expected=(
             "a mapping with keys aggregator, conformancePack, customRule, "
-            "delegatedAdminAccountId, executionRoleName, role"
+            "delegatedAdminAccountId, executionRoleName, guardrails, role, rootAccess"
         ),
     ),
     BadConfig(
@@ -648,5 +648,30 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:organization.conformancePack.hardwareMfa",
         "'yes'",
         expected="true or false",
+    ),
+    # -- centralized root access and guardrails (more in test_config_root_access.py) ------
+    BadConfig(
+        "rules-root-credentials-managed-not-bool",
+        {"rules": {"rootCredentialsManaged": "yes"}},
+        "rootguard:rules.rootCredentialsManaged",
+        "'yes'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "organization-root-access-not-a-mapping",
+        {"organization": {"rootAccess": "on"}},
+        "rootguard:organization.rootAccess",
+        "'on'",
+        expected="a mapping with keys delegatedAdminAccountId, trustedAccess",
+    ),
+    BadConfig(
+        "organization-guardrails-not-a-mapping",
+        {"organization": {"guardrails": "on"}},
+        "rootguard:organization.guardrails",
+        "'on'",
+        expected=(
+            "a mapping with keys denyRootAccessKeys, denyRootUser, deployRoleNames, "
+            "exemptAccounts, exemptOus, protectRootguard, targets"
+        ),
     ),
 ]
