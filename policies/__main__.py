@@ -8,14 +8,15 @@ run it with this folder as the script directory.
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rootguard_policies import ALL_POLICIES, PACK_NAME
+from rootguard_policies.root_access import ROOT_ACCESS_POLICIES
 
 PolicyPack(
     name=PACK_NAME,
-    policies=list(ALL_POLICIES),
+    policies=[*ALL_POLICIES, *ROOT_ACCESS_POLICIES],
     enforcement_level=EnforcementLevel.MANDATORY,
     description=(
         "Guards AWS Config recording and delivery, root-MFA coverage, root activity alarms, "
-        "cost anomaly alerts, custom Config rules, Lambda runtimes and permissions, and "
-        "administrator access in every stack."
+        "cost anomaly alerts, custom Config rules, Lambda runtimes and permissions, "
+        "administrator access and centralized root access in every stack."
     ),
 )

@@ -12,15 +12,12 @@ from pathlib import Path
 import pytest
 
 from policies.rootguard_policies import ALL_POLICIES
+from policies.rootguard_policies.root_access import ROOT_ACCESS_POLICIES
 from rootguard.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the components' issue-12 defects the new policies catch, fixed on branch `aws`",
-)
 @pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
 def test_gate_dev_stack_passes(preview: bool, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["gate", str(REPO), "--stack", "dev", "--json", *(["--preview"] if preview else [])]
@@ -29,4 +26,4 @@ def test_gate_dev_stack_passes(preview: bool, capsys: pytest.CaptureFixture[str]
     mandatory = [v for v in out["violations"] if v["enforcementLevel"] == "mandatory"]
     assert (code, mandatory) == (0, [])
     assert out["resources"] > 0
-    assert out["policies"] == len(ALL_POLICIES)
+    assert out["policies"] == len(ALL_POLICIES) + len(ROOT_ACCESS_POLICIES)

@@ -102,17 +102,6 @@ def violations(registrations: list[Registration]) -> list[str]:
     return found
 
 
-UNTIL_ISSUE_12 = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the components' own defects that the new policies catch (issue 12: the recorder "
-        "role cannot write its bucket, read-only and non-us-east-1 root calls never alarm, "
-        "the organization rule's permission names no source), fixed on branch `aws`"
-    ),
-)
-"""Strict: the moment the components are fixed these pass, and the mark must go."""
-
-
 def _stack_config(stack: str) -> dict[str, Any]:
     config: dict[str, Any] = yaml.safe_load((PROJECT / f"Pulumi.{stack}.yaml").read_text())[
         "config"
@@ -125,7 +114,6 @@ def _run(mocks: Recorder, monkeypatch: pytest.MonkeyPatch, config: dict[str, Any
     assert len(mocks.registrations) > 20
 
 
-@UNTIL_ISSUE_12
 def test_stack_policies_dev_stack_is_clean(
     pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,7 +121,6 @@ def test_stack_policies_dev_stack_is_clean(
     assert violations(pulumi_mocks.registrations) == []
 
 
-@UNTIL_ISSUE_12
 def test_stack_policies_org_stack_is_clean(
     pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,7 +128,6 @@ def test_stack_policies_org_stack_is_clean(
     assert violations(pulumi_mocks.registrations) == []
 
 
-@UNTIL_ISSUE_12
 def test_stack_policies_member_stack_with_execution_role_is_clean(
     pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,7 +142,6 @@ def _organization_layer_alone() -> None:
     OrganizationBaseline("organization", {"account_id": account, "region": "us-east-1"})
 
 
-@UNTIL_ISSUE_12
 @pytest.mark.parametrize(
     ("program", "policies"),
     [(_organization_layer_alone, {"cost-anomaly-alerts-present", "root-activity-alarmed"})],
