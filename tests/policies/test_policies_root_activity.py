@@ -2,6 +2,7 @@
 
 import json
 
+import pulumi.runtime
 from policykit import PROD, STAGING, UNKNOWN_STRING, Stack, aws_provider
 
 from policies.rootguard_policies.root_activity import root_activity_alarmed
@@ -219,3 +220,25 @@ def test_root_activity_alarmed_unknown_state_raises_unknown() -> None:
     reporter, err = stack.check_preview(root_activity_alarmed)
     assert not reporter.violations
     assert err.props == ["root", "state"]
+
+
+def test_root_activity_alarmed_default_account_pattern_naming_its_id_passes() -> None:
+    # The default account's id is in no input; a pattern written for it names it
+    # (from aws.get_caller_identity), so it is judged as that id.
+    pulumi.runtime.set_config("aws:region", "us-east-1")
+    stack = Stack()
+    stack.add("aws:sns/topic:Topic", "workload", {}, provider=None)
+    pattern = json.loads(ROOT_PATTERN)
+    _rule(
+        stack, "root", provider=None, pattern=json.dumps({"account": ["123456789012"], **pattern})
+    )
+    assert not stack.check(root_activity_alarmed).violations
+
+
+def test_root_activity_alarmed_default_account_pattern_for_other_ids_fails() -> None:
+    pulumi.runtime.set_config("aws:region", "us-east-1")
+    stack = Stack()
+    stack.add("aws:sns/topic:Topic", "workload", {}, provider=None)
+    _rule(stack, "root", provider=HOME, pattern=ROOT_PATTERN)  # in PROD, not the default
+    reporter = stack.check(root_activity_alarmed)
+    assert [m.split(" must ")[0] for m in reporter.messages] == ["The stack's default account"]
