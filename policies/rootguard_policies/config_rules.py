@@ -141,7 +141,6 @@ def custom_rule_invocable_validator(
     stack = StackIndex(args.resources)
     undecided = Undecided()
     functions = stack.of_type(LAMBDA_FUNCTION)
-    permissions = stack.of_type(LAMBDA_PERMISSION)
     for rule in stack.of_type(CONFIG_RULE):
         props = stack.props(rule)
         owner = dig(props, "source", "owner")
@@ -156,7 +155,7 @@ def custom_rule_invocable_validator(
             named = stack.references_value(identifier, LAMBDA_FUNCTION)
             targets += [f for f in named if f not in targets]
         for function in targets:
-            _check_invocable(stack, undecided, report_violation, rule, function, permissions)
+            _check_invocable(stack, undecided, report_violation, rule, function)
     undecided.settle()
 
 
@@ -210,14 +209,11 @@ def _check_invocable(
     report_violation: ReportViolation,
     rule: PolicyResource,
     function: PolicyResource,
-    permissions: list[PolicyResource],
 ) -> None:
     granting: list[PolicyResource] = []
     problems: list[str] = []
     maybe: tuple[Any, ...] | None = None
-    for permission in permissions:
-        if function not in stack.references(permission, "function", LAMBDA_FUNCTION):
-            continue
+    for permission in stack.referrers(function, LAMBDA_PERMISSION, "function", LAMBDA_FUNCTION):
         props = stack.props(permission)
         principal, action = props.get("principal"), props.get("action")
         unknown = next(

@@ -94,6 +94,7 @@ class _Alarms:
         self.stack = stack
         self.trails = stack.of_type(TRAIL)
         self._filter_index: list[tuple[PolicyResource, set[str], Any]] | None = None
+        self._targets: dict[str, list[PolicyResource]] = {}
 
     # --- one event, covered? ---------------------------------------------------------------
     def covers(self, account: str, region: str, event: RootEvent) -> Verdict:
@@ -143,12 +144,18 @@ class _Alarms:
         )
 
     def _targets_of(self, rule: PolicyResource) -> list[PolicyResource]:
-        place = self.stack.placement(rule)
-        return [
-            t
-            for t in self.stack.referrers(rule, EVENT_TARGET, "rule", EVENT_RULE)
-            if self.stack.placement(t) in (None, place)
-        ]
+        """The rule's targets: they name it, in its account and region (names are
+        per region)."""
+        found = self._targets.get(rule.urn)
+        if found is None:
+            place = self.stack.placement(rule)
+            found = [
+                t
+                for t in self.stack.referrers(rule, EVENT_TARGET, "rule", EVENT_RULE)
+                if self.stack.placement(t) in (None, place)
+            ]
+            self._targets[rule.urn] = found
+        return found
 
     def _target_alarms(
         self, target: PolicyResource, rule: PolicyResource, event: RootEvent, hops: int

@@ -18,11 +18,20 @@ from typing import Any
 from pulumi_policy import PolicyProviderResource, PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from .placement import Placement, account_of, region_of, stack_region
-from .tokens import is_aws_resource
+from .placement import (
+    DEFAULT_ACCOUNT,
+    Placement,
+    account_of,
+    arn_account,
+    region_of,
+    stack_region,
+)
+from .tokens import BUCKETS, is_aws_resource
 from .values import as_list, is_unknown, plain
 
 NAME_KEYS = ("name", "arn", "id", "bucket")
+GLOBAL_NAME = "*"
+"""The scope of names unique across accounts (S3 bucket names)."""
 """Inputs and outputs whose known value names a resource (a bucket's name is `bucket`)."""
 
 
@@ -55,12 +64,13 @@ class StackIndex:
         self.resources = list(resources)
         self._default_region = default_region if default_region is not None else stack_region()
         self._by_type: dict[str, list[PolicyResource]] = defaultdict(list)
+        self._order = {resource.urn: index for index, resource in enumerate(self.resources)}
         for resource in self.resources:
             self._by_type[resource.resource_type].append(resource)
         self._props: dict[str, dict[str, Any]] = {}
         self._placements: dict[str, Placement | UnknownValueError] = {}
         self._accounts: dict[str, str | UnknownValueError] = {}
-        self._names: dict[tuple[str, ...], dict[str, list[PolicyResource]]] = {}
+        self._names: dict[tuple[str, ...], dict[str, dict[str | None, list[PolicyResource]]]] = {}
         self._referrers: dict[
             tuple[str, str, tuple[str, ...]], dict[str, list[PolicyResource]]
         ] = {}
@@ -103,21 +113,41 @@ class StackIndex:
         """
         wanted = _tokens(types)
         found = {r.urn: r for r in sources_of(resource, prop, of_types(wanted))}
-        for target in self.references_value(self.props(resource).get(prop), wanted):
+        value = self.props(resource).get(prop)
+        for target in self.references_value(value, wanted, account=self.account(resource)):
             found.setdefault(target.urn, target)
-        order = {r.urn: i for i, r in enumerate(self.resources)}
-        return sorted(found.values(), key=lambda r: order.get(r.urn, -1))
+        if len(found) < 2:
+            return list(found.values())
+        return sorted(found.values(), key=lambda r: self._order.get(r.urn, -1))
 
-    def references_value(self, value: Any, *types: str | Iterable[str]) -> list[PolicyResource]:
+    def references_value(
+        self, value: Any, *types: str | Iterable[str], account: str | None = None
+    ) -> list[PolicyResource]:
         """The stack's resources of `types` a known string (or list of strings) names:
-        by a known name, id or ARN, or by an ARN that ends in their name."""
+        by a known name, id or ARN, or by an ARN that ends in their name.
+
+        Names are scoped to an account (a rule, function or role name means the one of
+        that account): an ARN's own account, else `account` (the referring resource's)
+        when given; S3 bucket names are global. A target whose account is unknown during
+        a preview is kept."""
         names = self._names_of(_tokens(types))
         found: dict[str, PolicyResource] = {}
         for item in as_list(value):
             if not isinstance(item, str) or not item or is_unknown(item):
                 continue
+            in_arn = arn_account(item)
+            scope = in_arn or account
             for key in (item, arn_resource_name(item)):
-                for target in names.get(key or "", []):
+                by_account = names.get(key or "", {})
+                if scope is None:
+                    candidates = [t for targets in by_account.values() for t in targets]
+                else:  # S3 bucket names are global: they sit under GLOBAL_NAME
+                    candidates = by_account.get(scope, []) + by_account.get(None, [])
+                    candidates += by_account.get(GLOBAL_NAME, [])
+                    if in_arn is not None and scope != DEFAULT_ACCOUNT:
+                        # The default account's id is in no input: it may be this one.
+                        candidates += by_account.get(DEFAULT_ACCOUNT, [])
+                for target in candidates:
                     found.setdefault(target.urn, target)
         return list(found.values())
 
@@ -148,19 +178,23 @@ class StackIndex:
             self._at[token] = index
         return list(index.get(placement, []))
 
-    def _names_of(self, types: tuple[str, ...]) -> dict[str, list[PolicyResource]]:
-        """Known name/id/ARN strings of the stack's resources of `types`."""
+    def _names_of(
+        self, types: tuple[str, ...]
+    ) -> dict[str, dict[str | None, list[PolicyResource]]]:
+        """Known name/id/ARN strings of the stack's resources of `types`, by the account
+        the name is scoped to (None: unknown during a preview; GLOBAL_NAME for buckets)."""
         names = self._names.get(types)
         if names is None:
             names = {}
             for target in self.of_type(*types):
                 props = self.props(target)
+                scope = GLOBAL_NAME if target.resource_type in BUCKETS else self.account(target)
                 for key in NAME_KEYS:
                     value = props.get(key)
                     if isinstance(value, str) and value and not is_unknown(value):
-                        names.setdefault(value, [])
-                        if target not in names[value]:
-                            names[value].append(target)
+                        listed = names.setdefault(value, {}).setdefault(scope, [])
+                        if target not in listed:
+                            listed.append(target)
             self._names[types] = names
         return names
 
