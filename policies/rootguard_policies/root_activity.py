@@ -51,7 +51,7 @@ from .tokens import (
     METRIC_ALARM,
     TRAIL,
 )
-from .values import Undecided, as_list, dig, is_unknown
+from .values import Undecided, as_list, decode_json, dig, is_unknown
 
 ANY_OTHER_REGION = "a region no resource names"
 """Stands for the region a preview does not know yet: only what covers every region
@@ -95,6 +95,7 @@ class _Alarms:
         self.trails = stack.of_type(TRAIL)
         self._filter_index: list[tuple[PolicyResource, set[str], Any]] | None = None
         self._targets: dict[str, list[PolicyResource]] = {}
+        self._patterns: dict[str, Any] = {}  # event patterns parsed once per rule
 
     # --- one event, covered? ---------------------------------------------------------------
     def covers(self, account: str, region: str, event: RootEvent) -> Verdict:
@@ -137,7 +138,10 @@ class _Alarms:
             return False
         if is_unknown(pattern):
             return (pattern, rule.name, "eventPattern")
-        if pattern_matches(pattern, event.event) is False:
+        parsed = self._patterns.get(rule.urn)
+        if parsed is None:
+            parsed = self._patterns[rule.urn] = decode_json(pattern)
+        if pattern_matches(parsed, event.event) is False:
             return False
         return _combine_any(
             self._target_alarms(t, rule, event, hops) for t in self._targets_of(rule)
