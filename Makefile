@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test lint typecheck unit bench clean venv
+.PHONY: preview test lint typecheck unit bench clean venv pulumi-cli test-engine
 
 venv: $(STAMP)
 
@@ -29,6 +29,14 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# The real Pulumi engine (docs/engine-tests.md): the CLI and language hosts built from the Go
+# module proxy into .tools/pulumi/bin (or a recent `pulumi` on PATH), then the engine suite.
+pulumi-cli:
+	bash .ci/pulumi-cli.sh
+
+test-engine: $(STAMP) pulumi-cli
+	$(BIN)/pytest -q -m engine tests/engine
 
 # Figures, not tests: each script prints what it measured (see "Development" in README.md).
 bench: $(STAMP)
