@@ -111,7 +111,7 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(ROOT))
-    from rootguard import audit_moto
+    from tests import moto_audit_server as audit_moto
 
     with audit_moto.MotoAuditServer() as server:
         members = audit_moto.create_organization(

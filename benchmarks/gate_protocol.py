@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from gate_support import RECORDER, bucket, make_plan, urn
 
-from rootguard import analyzer
-from rootguard.analyzer import PackConfig, PolicyConfig
-from rootguard.gate import run_gate
+from rootguard.gate import analyzer
+from rootguard.gate.analyzer import PackConfig, PolicyConfig
+from rootguard.gate.runner import run_gate
 
 
 def measure(count: int) -> None:

@@ -78,7 +78,7 @@ def _pack_peak_mib(pid: int) -> float:
 
 def measure_plan(program: Path, config_file: Path, preview: bool) -> dict[str, Any]:
     """Runs in the child process: `run_program` alone, in-process."""
-    from rootguard import engine
+    from rootguard.engine import program as engine
 
     config = json.loads(config_file.read_text())
     start = time.perf_counter()
@@ -90,8 +90,8 @@ def measure_plan(program: Path, config_file: Path, preview: bool) -> dict[str, A
 
 def measure_gate(program: Path, config_file: Path, preview: bool) -> dict[str, Any]:
     """Runs in the child process: one `gate_program`, its figures as a dict."""
-    from rootguard import analyzer
-    from rootguard.gate import default_policy_pack, gate_program
+    from rootguard.gate import analyzer
+    from rootguard.gate.runner import default_policy_pack, gate_program
 
     phases: dict[str, float] = defaultdict(float)
     for (owner_name, name), phase in PHASES.items():

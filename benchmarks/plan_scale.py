@@ -101,8 +101,8 @@ def measure_one(program: Path, config_file: Path, preview: bool) -> dict[str, An
 
     from rich.console import Console
 
-    from rootguard.engine import run_program
-    from rootguard.plan import render
+    from rootguard.engine.plan import render
+    from rootguard.engine.program import run_program
 
     config = json.loads(config_file.read_text())
     start = time.perf_counter()

@@ -1,7 +1,7 @@
 """The `rootguard` command line: `plan`, `gate` and `audit`.
 
-Each subcommand lives in its own module (``rootguard/<name>.py``) exposing
-``add_arguments(parser)`` and ``run(args) -> int``; modules are imported only
+Each subcommand lives in the package of its concern (``COMMAND_MODULES``), in a module
+exposing ``add_arguments(parser)`` and ``run(args) -> int``; modules are imported only
 when their subcommand runs, so `audit` never pays for loading Pulumi.
 
 Exit codes everywhere: 0 success, 1 findings, 2 usage or input error.
@@ -21,6 +21,12 @@ from rootguard.errors import UsageError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+
+COMMAND_MODULES = {
+    "plan": "rootguard.engine.plan",
+    "gate": "rootguard.gate.runner",
+    "audit": "rootguard.audit.runner",
+}
 
 SUBCOMMANDS = {
     "plan": "Run a Pulumi program under an in-process mock engine and print its resources.",
@@ -51,7 +57,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _module(name: str) -> ModuleType:
-    return importlib.import_module(f"rootguard.{name}")
+    return importlib.import_module(COMMAND_MODULES[name])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 One botocore session serves every client (its loader keeps the parsed service models);
 the clients point at an endpoint that cannot resolve, so an unstubbed call never reaches
-AWS; `stubbed_audit` puts them behind `rootguard.audit`'s boto3.Session.
+AWS; `stubbed_audit` puts them behind `rootguard.audit.runner`'s boto3.Session.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from rootguard import audit
+from rootguard.audit import runner as audit
 
 BOTOCORE = botocore.session.Session()
 
@@ -32,7 +32,7 @@ def stub_client(service: str, region: str = "us-east-1") -> Any:
 
 
 class FakeSession:
-    """Stands in for boto3.Session in rootguard.audit: hands out the given clients."""
+    """Stands in for boto3.Session in rootguard.audit.runner: hands out the given clients."""
 
     def __init__(self, clients: dict[str, Any], region_name: str) -> None:
         self.clients = clients
@@ -49,7 +49,7 @@ class FakeSession:
 def stubbed_audit(
     monkeypatch: pytest.MonkeyPatch, services: Sequence[str], region: str = "us-east-1"
 ) -> Iterator[dict[str, Stubber]]:
-    """An active Stubber per service behind `rootguard.audit`; every queued response must
+    """An active Stubber per service behind `rootguard.audit.runner`; every queued response must
     have been used when the block ends."""
     clients = {name: stub_client(name, region) for name in services}
     monkeypatch.setattr(audit.boto3, "Session", lambda **_: FakeSession(clients, region))

@@ -116,7 +116,7 @@ def make_plan(
 
 
 def fake_engine(state: dict[str, Any]) -> types.ModuleType:
-    """A stand-in `rootguard.engine` for the command line: `run_program` returns
+    """A stand-in `rootguard.engine.program` for the command line: `run_program` returns
     `state["plan"]` (read at call time; preview set as asked) and notes its arguments in
     `state["calls"]`."""
 
@@ -167,7 +167,7 @@ def fake_engine(state: dict[str, Any]) -> types.ModuleType:
     ) -> Stream:
         return Stream(project_dir, stack, preview, config)
 
-    module = types.ModuleType("rootguard.engine")
+    module = types.ModuleType("rootguard.engine.program")
     module.run_program = run_program  # type: ignore[attr-defined]
     module.stream_program = stream_program  # type: ignore[attr-defined]
     module.load_project = lambda _dir: types.SimpleNamespace(name=plan().project)  # type: ignore[attr-defined]

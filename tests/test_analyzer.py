@@ -1,4 +1,4 @@
-"""rootguard.analyzer without processes: config files, reconciliation, wire form, requests."""
+"""rootguard.gate.analyzer without processes: config files, reconciliation, wire form, requests."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from rootguard.analyzer import (
+from rootguard.errors import UsageError
+from rootguard.gate.analyzer import (
     ENGINE_ADDRESS,
     OUTPUT_VALUE_SIG,
     RESOURCE_REFERENCE_SIG,
@@ -29,7 +30,6 @@ from rootguard.analyzer import (
     urn_name,
     urn_type,
 )
-from rootguard.errors import UsageError
 from tests.gate_support import (
     PROVIDER,
     PROVIDER_REF,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from rootguard.audit_aggregator import (
+from rootguard.audit.aggregator import (
     HARDWARE_MFA_RULE,
     MFA_RULE,
     ROOT_KEYS_RULE,
@@ -18,7 +18,7 @@ from rootguard.audit_aggregator import (
     results_from_evidence,
     rule_identifier,
 )
-from rootguard.audit_checks import Account, MfaType, Status
+from rootguard.audit.checks import Account, MfaType, Status
 from rootguard.cli import main
 from tests.aws_stubs import stub_client, stubbed_audit
 

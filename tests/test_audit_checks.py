@@ -15,7 +15,7 @@ from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from rootguard.audit_checks import (
+from rootguard.audit.checks import (
     Account,
     AccountError,
     AccountResult,
@@ -36,7 +36,7 @@ from rootguard.audit_checks import (
     run_checks,
     translate,
 )
-from rootguard.audit_report import exit_code, render, summarize, to_json
+from rootguard.audit.reports import exit_code, render, summarize, to_json
 from tests.aws_stubs import BOTOCORE, stub_client
 
 MEMBER = "111111111111"
@@ -375,7 +375,7 @@ def test_deadline_hook_stops_next_attempt() -> None:
     iam = stub_client("iam")
 
     def check(account: Account) -> AccountResult:
-        from rootguard.audit_checks import install_deadline_hook
+        from rootguard.audit.checks import install_deadline_hook
 
         install_deadline_hook(iam)
         time.sleep(0.2)  # past the bound before the call is sent

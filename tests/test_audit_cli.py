@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from rootguard import audit
+from rootguard.audit import runner as audit
 from rootguard.cli import main
 from tests.aws_stubs import stubbed_audit
 
@@ -140,7 +140,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_on_stderr_only_when_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rootguard.audit_checks import Account, failed
+    from rootguard.audit.checks import Account, failed
 
     account = Account("111111111111", "prod", "ACTIVE")
     for stream, drawn in ((io.StringIO(), False), (_Terminal(), True)):

@@ -23,8 +23,8 @@ from typing import Any
 import boto3
 import pytest
 
-from rootguard import audit_moto
-from rootguard.audit_moto import MANAGEMENT_ACCOUNT, MotoAuditServer
+from tests import moto_audit_server as audit_moto
+from tests.moto_audit_server import MANAGEMENT_ACCOUNT, MotoAuditServer
 
 ROOTGUARD = str(Path(sys.executable).with_name("rootguard"))
 MEMBERS = 104

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rootguard.awsmocks import provider_placement
-from rootguard.engine import (
+from rootguard.engine.aws import provider_placement
+from rootguard.engine.program import (
     SECRET_SIG,
     SIG_KEY,
     UNKNOWN,

@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from rootguard import analyzer, gate
-from rootguard.analyzer import ENGINE_ADDRESS, Violation
 from rootguard.cli import main
 from rootguard.errors import UsageError
-from rootguard.gate import GateResult, run_gate
+from rootguard.gate import analyzer
+from rootguard.gate import runner as gate
+from rootguard.gate.analyzer import ENGINE_ADDRESS, Violation
+from rootguard.gate.runner import GateResult, run_gate
 from tests.gate_support import (
     PACKS,
     PROJECT,
@@ -424,14 +425,14 @@ def test_gate_nodejs_pack_is_rejected_before_start() -> None:
         run_gate(make_plan(), [PACKS / "nodejs"])
 
 
-# --- the command line, with rootguard.engine stubbed (it is another helper's module) ----------
+# --- the command line, with rootguard.engine.program stubbed ------------------------------------
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A stand-in `rootguard.engine` whose run_program returns `state["plan"]`."""
+    """A stand-in `rootguard.engine.program` whose run_program returns `state["plan"]`."""
     state: dict[str, Any] = {"plan": make_plan(good_bucket()), "calls": []}
 
     module = fake_engine(state)
-    monkeypatch.setitem(sys.modules, "rootguard.engine", module)
+    monkeypatch.setitem(sys.modules, "rootguard.engine.program", module)
     return state
 
 
@@ -543,12 +544,17 @@ def test_cli_gate_writes_sarif(
 
 
 def test_default_policy_pack_is_the_repos_policies_dir() -> None:
-    repo_pack = Path(gate.__file__).resolve().parent.parent / "policies"
-    if (repo_pack / "PulumiPolicy.yaml").is_file():
-        assert gate.default_policy_pack() == repo_pack
-    else:  # before the pack lands on this branch
-        with pytest.raises(UsageError, match="pass --policy-pack DIR"):
-            gate.default_policy_pack()
+    repo_pack = Path(__file__).resolve().parent.parent / "policies"
+    assert gate.default_policy_pack() == repo_pack
+
+
+def test_default_policy_pack_missing_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_module = tmp_path / "rootguard" / "gate" / "runner.py"
+    monkeypatch.setattr(gate, "__file__", str(fake_module))
+    with pytest.raises(UsageError, match="pass --policy-pack DIR"):
+        gate.default_policy_pack()
 
 
 # --- signals: the real command line in a child process ---------------------------------------
@@ -558,7 +564,7 @@ _CHILD = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     import tests.gate_support as s
     plan = s.make_plan(s.bucket("b1", "ok-b1"))
-    sys.modules["rootguard.engine"] = s.fake_engine({{"plan": plan}})
+    sys.modules["rootguard.engine.program"] = s.fake_engine({{"plan": plan}})
     from rootguard.cli import main
     sys.exit(main(["gate", "--stack", "dev", "--policy-pack", {pack!r}]))
     """

@@ -1,7 +1,7 @@
 """`rootguard gate` plans in a child process that streams each registration as it happens.
 
 The real engine analyzes each resource while the program goes on; the gate mirrors it
-with `rootguard.plan_worker`. These tests run the real child on the engine's fixture
+with `rootguard.engine.worker`. These tests run the real child on the engine's fixture
 programs: what it streams is exactly `run_program`'s plan, in registration order, and
 the child never outlives the gate (success, program error, Ctrl-C).
 """
@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from rootguard import plan_worker
 from rootguard.cli import main
-from rootguard.engine import run_program, stream_program
+from rootguard.engine import worker as plan_worker
+from rootguard.engine.program import run_program, stream_program
 from rootguard.errors import UsageError
-from rootguard.gate import GateSession, gate_program
+from rootguard.gate.runner import GateSession, gate_program
 from tests.gate_support import RECORDER, calls, pack_pids, process_gone
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "programs"

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from rootguard.config import aws_regions, execution_frequencies
-from rootguard.engine import run_program
+from rootguard.engine.program import run_program
 
 REPO = Path(__file__).resolve().parent.parent
 STACK = "gen"

@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from rootguard.cli import main
-from rootguard.engine import UNKNOWN, Plan, PlannedResource
-from rootguard.plan import render
+from rootguard.engine.plan import render
+from rootguard.engine.program import UNKNOWN, Plan, PlannedResource
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "programs"
 REPO = Path(__file__).parent.parent

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from rootguard import engine
 from rootguard.cli import main
+from rootguard.engine import program as engine
 from tests.config_cases import BAD_CONFIGS, BadConfig
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from rootguard.analyzer import Violation
-from rootguard.gate import GateResult, PackSummary, PolicySummary
-from rootguard.sarif import to_sarif
+from rootguard.gate.analyzer import Violation
+from rootguard.gate.runner import GateResult, PackSummary, PolicySummary
+from rootguard.gate.sarif import to_sarif
 from tests.gate_support import ROOT, urn
 
 SCHEMA = json.loads(

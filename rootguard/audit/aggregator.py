@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from rootguard.audit_checks import (
+from rootguard.audit.checks import (
     Account,
     AccountResult,
     MfaType,

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from rootguard.errors import UsageError
 
 if TYPE_CHECKING:
-    from rootguard.engine import Plan, PlannedResource
+    from rootguard.engine.program import Plan, PlannedResource
 
 STOP_GRACE_S = 2.0
 PIPE_SIZE = 1 << 20  # Linux's default maximum for an unprivileged pipe
@@ -87,10 +87,10 @@ class ProgramStream(contextlib.AbstractContextManager["ProgramStream"]):
         return self._proc.pid if self._proc is not None else 0
 
     def __enter__(self) -> ProgramStream:
-        from rootguard.analyzer import _PDEATHSIG_LAUNCHER
+        from rootguard.gate.analyzer import _PDEATHSIG_LAUNCHER
 
         # -P: the working directory (maybe a project with its own modules) is not on sys.path
-        command = [sys.executable, "-P", "-m", "rootguard.plan_worker"]
+        command = [sys.executable, "-P", "-m", "rootguard.engine.worker"]
         if sys.platform.startswith("linux"):
             command = [sys.executable, "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
         self._proc = subprocess.Popen(
@@ -114,7 +114,7 @@ class ProgramStream(contextlib.AbstractContextManager["ProgramStream"]):
             pass  # it is gone: iterating says so
 
     def __iter__(self) -> Iterator[PlannedResource]:
-        from rootguard.engine import Plan, PlannedResource
+        from rootguard.engine.program import Plan, PlannedResource
 
         assert self._proc is not None and self._proc.stdout is not None
         for line in self._proc.stdout:
@@ -191,7 +191,8 @@ class _LineWriter:
 
 
 def main() -> int:
-    from rootguard import engine  # the slow import, done while the gate starts its packs
+    # The slow import, done while the gate starts its packs.
+    from rootguard.engine import program as engine
 
     writer = _LineWriter(os.dup(1))
     os.dup2(2, 1)  # what the program writes to fd 1 is diagnostics, as in-process

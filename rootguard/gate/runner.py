@@ -6,7 +6,7 @@
 The plan comes from `rootguard.engine.run_program` (no Pulumi CLI, no cloud), run in a
 child process that streams each registration (`engine.stream_program`), so each resource
 is analyzed while the program goes on, as in the engine; each pack runs as its own
-process, driven by `rootguard.analyzer` with the engine's call order.
+process, driven by `rootguard.gate.analyzer` with the engine's call order.
 Exit 1 when any mandatory violation is reported, 0 otherwise, 2 on bad input.
 
 The seam for other code and tests is `run_gate(plan, packs, config) -> GateResult`.
@@ -27,7 +27,8 @@ from typing import Any, Protocol
 import yaml
 from pulumi.runtime.proto import analyzer_pb2
 
-from rootguard.analyzer import (
+from rootguard.errors import UsageError
+from rootguard.gate.analyzer import (
     AnalyzerSession,
     PackConfig,
     PackSet,
@@ -39,7 +40,6 @@ from rootguard.analyzer import (
     Violation,
     load_pack_config,
 )
-from rootguard.errors import UsageError
 
 __all__ = [
     "GateResult",
@@ -158,7 +158,7 @@ def gate_program(
     streams each registration; the gate analyzes it meanwhile, in registration order.
     `stack_config` replaces the stack file's config (see `run_program`).
     """
-    from rootguard.engine import load_project, read_config, stack_short_name, stream_program
+    from rootguard.engine.program import load_project, read_config, stack_short_name, stream_program
 
     project = load_project(project_dir)
     values, _secret_keys = read_config(project, stack, stack_config)
@@ -311,7 +311,7 @@ def _remediation_warning(remedy: Remediation, version: str) -> Violation:
 # --- default pack ----------------------------------------------------------------------------
 def default_policy_pack() -> Path:
     """This repository's `policies/` pack, next to the `rootguard` package."""
-    candidate = Path(__file__).resolve().parent.parent / "policies"
+    candidate = Path(__file__).resolve().parents[2] / "policies"
     if not (candidate / "PulumiPolicy.yaml").is_file():
         raise UsageError(
             f"no default policy pack: {candidate} has no PulumiPolicy.yaml; pass --policy-pack DIR"
@@ -355,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
     plan, result = gate_program(project_dir, args.stack, packs, configs, preview=args.preview)
 
     if args.sarif:
-        from rootguard.sarif import to_sarif
+        from rootguard.gate.sarif import to_sarif
 
         document = to_sarif(
             result,

@@ -47,7 +47,7 @@ from pulumi.runtime import settings
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 
-from rootguard.awsmocks import (
+from rootguard.engine.aws import (
     AWS_PROVIDER_TYPE,
     DEFAULT_ACCOUNT_ID,
     SECRET_SIG,
@@ -64,7 +64,7 @@ from rootguard.awsmocks import (
 from rootguard.errors import UsageError
 
 if TYPE_CHECKING:
-    from rootguard.plan_worker import ProgramStream
+    from rootguard.engine.worker import ProgramStream
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -821,9 +821,9 @@ def stream_program(
     """``run_program`` in a child process that streams each registration as it happens.
 
     For ``rootguard gate``: the gate analyzes each resource while the program goes on
-    planning on another core, as the engine does. See ``rootguard.plan_worker``.
+    planning on another core, as the engine does. See ``rootguard.engine.worker``.
     """
-    from rootguard.plan_worker import ProgramStream
+    from rootguard.engine.worker import ProgramStream
 
     return ProgramStream(project_dir, stack, preview=preview, config=config)
 

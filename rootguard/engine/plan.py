@@ -1,7 +1,7 @@
 """`rootguard plan`: run a Pulumi program offline and show what it would deploy.
 
 The program in PROJECT_DIR runs in-process under the mock engine of
-``rootguard.engine`` with the stack's config; no Pulumi CLI, no cloud, no credentials.
+``rootguard.engine.program`` with the stack's config; no Pulumi CLI, no cloud, no credentials.
 The readable output is the resource tree (stack, providers, components, resources with
 their account and region) followed by counts per type, account and region; ``--json``
 prints the contract shape of ARCHITECTURE.md.
@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from rootguard.engine import (
+from rootguard.engine.program import (
     Placement,
     Plan,
     PlannedResource,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from rootguard.audit_checks import AccountResult, Status
+from rootguard.audit.checks import AccountResult, Status
 
 FORMATS = ("table", "json", "csv")
 CSV_COLUMNS = ("id", "name", "status", "mfaEnabled", "mfaType", "rootAccessKeys", "error")

@@ -27,8 +27,8 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rootguard.audit_aggregator import read_evidence, results_from_evidence
-from rootguard.audit_checks import (
+from rootguard.audit.aggregator import read_evidence, results_from_evidence
+from rootguard.audit.checks import (
     Account,
     AccountResult,
     CheckContext,
@@ -39,7 +39,7 @@ from rootguard.audit_checks import (
     not_applicable,
     run_checks,
 )
-from rootguard.audit_report import FORMATS, exit_code, render
+from rootguard.audit.reports import FORMATS, exit_code, render
 from rootguard.errors import UsageError
 
 DEFAULT_ROLE = "OrganizationAccountAccessRole"

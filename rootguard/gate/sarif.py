@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rootguard import __version__
 
 if TYPE_CHECKING:
-    from rootguard.gate import GateResult
+    from rootguard.gate.runner import GateResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
