@@ -16,8 +16,8 @@ set -euo pipefail
 # release. A CLI newer than the SDK is the supported direction (the engine speaks every
 # older SDK's protocol; an older engine may lack what a newer SDK asks for).
 PULUMI_VERSION="${PULUMI_VERSION:-3.274.1}"
-# The YAML language host (github.com/pulumi/pulumi-yaml), for the multi-language test. It is
-# built against the same pkg/v3 as the CLI, so the two builds share compiled packages.
+# The YAML language host (github.com/pulumi/pulumi-yaml), for the multi-language test, built
+# with the pulumi/pkg version its go.mod pins (v1.25.0 does not compile against v3.274's API).
 PULUMI_YAML_VERSION="${PULUMI_YAML_VERSION:-1.25.0}"
 # A `pulumi` on PATH is used from this version on: executable policy packs (our stand-in
 # for the Python language host's pack launcher, see docs) arrived in v3.255.0.
@@ -40,7 +40,7 @@ cli_version() { "$1" version 2>/dev/null | sed 's/^v//' || true; }
 
 # 1. Already built here, at the pinned version?
 if [ -x "$BIN/pulumi" ] && [ "$(cli_version "$BIN/pulumi")" = "$PULUMI_VERSION" ] \
-   && [ -x "$BIN/pulumi-language-yaml" ]; then
+   && [ -x "$BIN/pulumi-language-yaml" ] && [ -x "$BIN/pulumi-sdkgen" ]; then
   say "up to date: $BIN/pulumi v$PULUMI_VERSION"
   exit 0
 fi
@@ -86,22 +86,26 @@ logged() {
   fi
 }
 
-# go_build DIR PACKAGE OUTPUT: `go build` with a progress line every 200 packages.
+# go_build DIR PACKAGE OUTPUT [LDFLAGS]: `go build` with a progress line every 200 packages;
+# compiler errors are shown, and a failed build stops with a line naming what failed.
 go_build() {
   local total n=0 begin=$SECONDS line
-  total="$(cd "$1" && go list -deps "$2" | wc -l)"
+  total="$(cd "$1" && go list -deps "$2" 2>>"$TOOLS/build.log" | wc -l)"
   say "compiling $(basename "$3"): $total packages (a cold build takes many minutes on 2 cores)"
-  (cd "$1" && go build -v -ldflags "-X $VERSION_PKG=v$PULUMI_VERSION" -o "$3" "$2" 2>&1) \
+  (cd "$1" && go build -v -ldflags "${4:-}" -o "$3" "$2" 2>&1) \
     | while IFS= read -r line; do
         case "$line" in
-          \#*|*error*|*cannot*|*undefined*|*:[0-9]*:*) printf '%s\n' "$line" ;;
+          \#*|*.go:[0-9]*) printf '%s\n' "$line" ;;
           *) n=$((n + 1))
              if [ $((n % 200)) -eq 0 ]; then
                say "  $n/$total packages compiled ($((SECONDS - begin))s)"
              fi ;;
         esac
       done
-  [ "${PIPESTATUS[0]}" -eq 0 ] && [ -x "$3" ]
+  if [ "${PIPESTATUS[0]}" -ne 0 ] || [ ! -x "$3" ]; then
+    say "failed: go build $2 in $1"
+    exit 1
+  fi
 }
 
 say "downloading github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION and its dependencies"
@@ -110,17 +114,19 @@ cd "$PKG"
 logged go mod edit -dropreplace=github.com/pulumi/pulumi/sdk/v3
 logged go get "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
 cd "$ROOT"
-go_build "$PKG" ./cmd/pulumi "$BIN/pulumi"
+go_build "$PKG" ./cmd/pulumi "$BIN/pulumi" "-X $VERSION_PKG=v$PULUMI_VERSION"
 say "built $BIN/pulumi: $("$BIN/pulumi" version)"
 
 say "downloading github.com/pulumi/pulumi-yaml@v$PULUMI_YAML_VERSION"
 YAML="$(module_copy github.com/pulumi/pulumi-yaml "v$PULUMI_YAML_VERSION")"
-cd "$YAML"
-logged go get "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
-  "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
-cd "$ROOT"
 go_build "$YAML" ./cmd/pulumi-language-yaml "$BIN/pulumi-language-yaml"
 say "built $BIN/pulumi-language-yaml"
+
+# Pulumi's TypeScript and Go code generators, for the multi-language test: `pulumi package
+# gen-sdk --language nodejs|go` runs them inside the Node.js and Go language hosts, which the
+# proxy does not serve either; tests/engine/sdkgen drives the same packages of pkg/v3.
+go_build "$ROOT/tests/engine/sdkgen" . "$BIN/pulumi-sdkgen"
+say "built $BIN/pulumi-sdkgen"
 
 # The Python language host is a module of its own in pulumi/pulumi. When the proxy serves it,
 # build it with the executor script it runs (shipped in the sdk module) beside it; when it
@@ -135,13 +141,15 @@ if PYDIR_ERR="$(go mod download -json "$PYHOST@v$PULUMI_VERSION" 2>&1)"; then
   logged go get "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
     "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
   cd "$ROOT"
-  go_build "$PY" . "$BIN/pulumi-language-python"
+  go_build "$PY" . "$BIN/pulumi-language-python" "-X $VERSION_PKG=v$PULUMI_VERSION"
   SDK="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
          | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
   install -m 0755 "$SDK/python/cmd/pulumi-language-python-exec" "$BIN/"
   say "built $BIN/pulumi-language-python"
 else
-  say "not built: $PYHOST@v$PULUMI_VERSION ($(printf '%s' "$PYDIR_ERR" | grep -o '"Error": "[^"]*' | head -n1 | cut -c11- | cut -c1-160))"
+  WHY="$(printf '%s' "$PYDIR_ERR" | sed -n 's/.*"Error": ".*: \([0-9][0-9][0-9] [^"]*\)".*/\1/p' \
+        | sed 's/\\n\\t/ /g' | head -n1)"
+  say "not built: $PYHOST@v$PULUMI_VERSION: the module proxy answers ${WHY:-an error}"
   say "the engine tests use the Automation API and the pack launcher instead (docs/engine-tests.md)"
 fi
 
