@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from rootguard.cli import main
 from rootguard.engine.program import Plan, run_program
 from tests.engine.conftest import EXAMPLE_STACKS, run
 
@@ -108,3 +109,21 @@ def test_stack_lifecycle_under_the_real_engine(
 
     assert destroy.ok, destroy.error
     assert destroy.summary.get("delete", 0) == up.summary["create"]
+
+
+def test_stack_files_are_read_as_the_engine_reads_them(
+    rootguard_project: Path, engine_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unquoted `id: 098765432109` is a number to the CLI (YAML 1.2, yaml.v3), so the
+    program rejects it under the real engine - and under `rootguard plan`, which reads
+    stack files the same way (PyYAML's YAML 1.1 would make it the string "098765432109")."""
+    (rootguard_project / "Pulumi.unquoted.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  rootguard:accounts:\n"
+        "    - id: 098765432109\n      name: prod\n"
+    )
+    (preview,) = run(rootguard_project, "unquoted", ["preview"], engine_env)
+    assert not preview.ok
+    assert main(["plan", str(rootguard_project), "--stack", "unquoted"]) == 2
+    planned = capsys.readouterr().err.strip().split("error: ", 1)[1]
+    assert "98765432109" in planned
+    assert planned in " ".join(preview.error.split())
