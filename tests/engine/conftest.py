@@ -8,12 +8,11 @@ files. See docs/engine-tests.md.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -120,13 +119,3 @@ def pulumi(
         timeout=600,
         check=False,
     )
-
-
-@pytest.fixture
-def chdir(tmp_path: Path) -> Iterator[Path]:
-    previous = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(previous)
