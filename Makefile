@@ -38,7 +38,7 @@ pulumi-cli:
 test-engine: $(STAMP) pulumi-cli
 	$(BIN)/pytest -q -m engine tests/engine
 
-# Figures, not tests: each script prints what it measured (see "Development" in README.md).
+# Figures, not tests: each script prints what it measured (docs/figures.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_scale.py
 	$(BIN)/python benchmarks/gate_scale.py
