@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test lint typecheck unit bench clean venv pulumi-cli test-engine
+.PHONY: preview test lint typecheck unit bench clean venv browser pulumi-cli test-engine
 
 venv: $(STAMP)
 
@@ -37,6 +37,11 @@ pulumi-cli:
 
 test-engine: $(STAMP) pulumi-cli
 	$(BIN)/pytest -q -m engine tests/engine
+
+# The HTML report's browser test needs Debian's Chromium (Playwright drives it; no
+# browser download). CI calls this before `make test`; it changes nothing when present.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # Figures, not tests: each script prints what it measured (docs/figures.md).
 bench: $(STAMP)

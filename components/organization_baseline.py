@@ -17,15 +17,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from . import guardrails, root_access
 from .conformance_pack import render_template
+from .guardrails import Guardrails, GuardrailsArgs
+from .root_access import RootAccess, RootAccessArgs
 from .root_guard_rule import (
     ORG_FUNCTION_NAME,
     RULE_DESCRIPTION,
     declare_rule_function,
     input_parameters,
 )
-from .secure_bucket import declare_secure_bucket, deny_insecure_transport
-from .validation import check_account_id
+from .secure_bucket import arn_of_bucket, declare_secure_bucket, deny_insecure_transport
+from .trust import service_trust_policy
+from .validation import CONFORMS_BUCKET, REGION, ROLE_NAME, check_account_id
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -43,6 +47,11 @@ AGGREGATOR_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSConfigRoleForOr
 DEFAULT_EXECUTION_ROLE_NAME = "rootguard-config-rule"
 CONFORMS_BUCKET_PREFIX = "awsconfigconforms"
 CONFIG_SERVICE = "config.amazonaws.com"
+CONFORMS_ROLE_ARN_PATTERN = (
+    "arn:aws:iam::*:role/aws-service-role/config-conforms.amazonaws.com/"
+    "AWSServiceRoleForConfigConforms"
+)
+"""The conformance-pack service-linked role of every account: what writes pack results."""
 
 
 class OrganizationBaselineArgs(TypedDict):
@@ -66,6 +75,9 @@ class OrganizationBaselineArgs(TypedDict):
     delivery_bucket: NotRequired[str]
     """Create a hardened bucket of this name (it must start with awsconfigconforms) and
     deliver the pack's results to it (default: AWS Config's own delivery)."""
+    keep_bucket_on_destroy: NotRequired[bool]
+    """`pulumi destroy` leaves that bucket and its contents in the account (default true),
+    or empties and deletes it (false); see secure_bucket."""
     aggregator: NotRequired[bool]
     """Deploy the organization aggregator rootguard-organization (default true)."""
     custom_rule: NotRequired[bool]
@@ -84,6 +96,11 @@ class OrganizationBaselineArgs(TypedDict):
     recorders: NotRequired[Sequence[aws.cfg.Recorder]]
     """Config recorders the pack and the organization rule wait for (this account's, and
     members' declared in the same program): both fail in an account without one."""
+    root_access: NotRequired[RootAccessArgs]
+    """Management role only: centralized root access (RootAccess); the organization rule
+    then gets RootCredentialsManaged (default: absent, off)."""
+    guardrails: NotRequired[GuardrailsArgs]
+    """Management role only: the guardrail SCPs (Guardrails) (default: absent, none)."""
 
 
 def validate_args(args: OrganizationBaselineArgs) -> None:
@@ -104,21 +121,41 @@ def validate_args(args: OrganizationBaselineArgs) -> None:
                 "delegated_admin_account_id must be another account than the management "
                 "account itself (AWS refuses to register it)"
             )
+    for key in ("root_access", "guardrails"):
+        if key in args and role != "management":
+            raise ValueError(f"{key} is for the management role only")
+    if "root_access" in args:
+        root_access.validate_args(args["root_access"])
+    if "guardrails" in args:
+        guardrails.validate_args(args["guardrails"])
+        guardrails.guardrail_documents(args["guardrails"])  # each within the SCP size limit
     for excluded in args.get("excluded_accounts", []):
         check_account_id(excluded, "excluded_accounts")
     check_account_id(args["account_id"])
+    REGION.check(args["region"], "OrganizationBaseline region")
+    ROLE_NAME.check(
+        args.get("execution_role_name", DEFAULT_EXECUTION_ROLE_NAME),
+        "OrganizationBaseline execution_role_name",
+    )
     bucket = args.get("delivery_bucket")
-    if bucket is not None and not bucket.startswith(CONFORMS_BUCKET_PREFIX):
-        raise ValueError(
-            f"delivery_bucket {bucket!r} must start with {CONFORMS_BUCKET_PREFIX} "
-            "(AWS requires it for an organization conformance pack)"
-        )
+    if bucket is not None:
+        CONFORMS_BUCKET.check(bucket, "OrganizationBaseline delivery_bucket")
 
 
 def conforms_bucket_policy(bucket_arn: str, organization_id: str) -> dict[str, Any]:
-    """TLS only; read and write by principals of this organization only, as AWS documents
-    for an organization conformance pack's delivery bucket."""
-    in_organization = {"StringEquals": {"aws:PrincipalOrgID": organization_id}}
+    """TLS only; read and write by the conformance-pack service-linked role of this
+    organization's accounts only.
+
+    Config developer guide, "Managing Conformance Packs Across all Accounts in Your
+    Organization": "We recommend having limited permissions to the Amazon S3 bucket
+    policy. To limit access, you can use PrincipalOrgID and PrincipalArn conditions" (the
+    ARN being AWSServiceRoleForConfigConforms). PrincipalOrgID alone lets every principal
+    of every account of the organization read and overwrite the results.
+    """
+    in_organization = {
+        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+        "ArnLike": {"aws:PrincipalArn": CONFORMS_ROLE_ARN_PATTERN},
+    }
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -139,19 +176,6 @@ def conforms_bucket_policy(bucket_arn: str, organization_id: str) -> dict[str, A
                 "Resource": bucket_arn,
                 "Condition": in_organization,
             },
-        ],
-    }
-
-
-def config_service_trust_policy() -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": CONFIG_SERVICE},
-                "Action": "sts:AssumeRole",
-            }
         ],
     }
 
@@ -183,6 +207,7 @@ class OrganizationBaseline(pulumi.ComponentResource):
             args.get("require_hardware_mfa", False),
             args.get("root_use_window_days", 0),
             args.get("execution_role_name", DEFAULT_EXECUTION_ROLE_NAME),
+            root_credentials_managed="root_access" in args,
         )
         template_body = (
             render_template(args.get("hardware_mfa", False))
@@ -193,6 +218,7 @@ class OrganizationBaseline(pulumi.ComponentResource):
         region = args["region"]
         excluded = sorted(args.get("excluded_accounts", [])) or None
         recorders = list(args.get("recorders", []))
+        self._organization: pulumi.Output[str] | None = None
 
         self.delegated_administrators = []
         admin = args.get("delegated_admin_account_id")
@@ -206,6 +232,21 @@ class OrganizationBaseline(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self),
                     )
                 )
+
+        self.root_access: RootAccess | None = None
+        """Centralized root access (None unless asked for)."""
+        root_features: list[pulumi.Resource] = []
+        if "root_access" in args:
+            self.root_access = RootAccess(
+                f"{name}-root-access", args["root_access"], pulumi.ResourceOptions(parent=self)
+            )
+            root_features.append(self.root_access.features)
+        self.guardrails: Guardrails | None = None
+        """The guardrail SCPs (None unless asked for)."""
+        if "guardrails" in args:
+            self.guardrails = Guardrails(
+                f"{name}-guardrails", args["guardrails"], pulumi.ResourceOptions(parent=self)
+            )
 
         self.conformance_pack_arn = None
         if template_body is not None:
@@ -227,12 +268,17 @@ class OrganizationBaseline(pulumi.ComponentResource):
                 region=region,
                 function_name=ORG_FUNCTION_NAME,
                 execution_role_name=parameters["ExecutionRoleName"],
+                organization_id=self._organization_id(),
                 log_retention_days=args.get("log_retention_days", 365),
             )
             # AWS Config of every member account invokes the function, so no
-            # `source_account` can be named; Lambda offers no organization condition for a
-            # service principal. The function acts only through the execution role, which
-            # each member creates to trust this function's role alone.
+            # `source_account` can be named, and an organization condition does not work
+            # for a service principal ("Permissions for the Amazon S3 Bucket": Config as
+            # the service principal "won't work with organization ID or organization units
+            # based conditions"). Lambda AddPermission warns that without a source "other
+            # accounts could potentially configure resources in their account to invoke
+            # your Lambda function": the function itself refuses their events (Scenario
+            # 13), and its role may assume execution roles in this organization only.
             permission = aws.lambda_.Permission(
                 f"{name}-rule-invoke",
                 action="lambda:InvokeFunction",
@@ -254,8 +300,11 @@ class OrganizationBaseline(pulumi.ComponentResource):
                 excluded_accounts=excluded,
                 region=region,
                 # AWS checks that Config may invoke the function when the rule is created,
-                # and the rule fails in an account without a recorder.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission, *recorders]),
+                # and the rule fails in an account without a recorder; its parameter
+                # RootCredentialsManaged holds once the root access features are on.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[permission, *recorders, *root_features]
+                ),
             )
             self.custom_rule_arn = rule.arn
             self.function_arn = function.arn
@@ -282,20 +331,24 @@ class OrganizationBaseline(pulumi.ComponentResource):
         bucket_name = args.get("delivery_bucket")
         if bucket_name is not None:
             secure = declare_secure_bucket(
-                self, f"{name}-conforms-bucket", bucket=bucket_name, region=region
+                self,
+                f"{name}-conforms-bucket",
+                bucket=bucket_name,
+                region=region,
+                keep_on_destroy=args.get("keep_bucket_on_destroy", True),
             )
-            organization_id = aws.organizations.get_organization_output(
-                opts=pulumi.InvokeOutputOptions(parent=self)
-            ).id
             bucket_policy = aws.s3.BucketPolicy(
                 f"{name}-conforms-bucket-policy",
                 bucket=secure.bucket.id,
-                policy=pulumi.Output.all(secure.bucket.arn, organization_id).apply(
-                    lambda values: json.dumps(conforms_bucket_policy(values[0], values[1]))
+                # By name, not ARN output: the document is known in a first preview.
+                policy=pulumi.Output.all(secure.bucket.bucket, self._organization_id()).apply(
+                    lambda values: json.dumps(
+                        conforms_bucket_policy(arn_of_bucket(values[0]), values[1])
+                    )
                 ),
                 region=region,
                 # S3 rejects concurrent configuration calls on one bucket (OperationAborted).
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[secure.public_access]),
+                opts=secure.options(depends_on=[secure.public_access]),
             )
             dependencies.append(bucket_policy)
         pack = aws.cfg.OrganizationConformancePack(
@@ -311,10 +364,18 @@ class OrganizationBaseline(pulumi.ComponentResource):
         )
         return pack.arn
 
+    def _organization_id(self) -> pulumi.Output[str]:
+        """This organization's id: one invoke, shared by everything bounded by it."""
+        if self._organization is None:
+            self._organization = aws.organizations.get_organization_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).id
+        return self._organization
+
     def _aggregator(self, name: str, region: str) -> pulumi.Output[str]:
         role = aws.iam.Role(
             f"{name}-aggregator-role",
-            assume_role_policy=json.dumps(config_service_trust_policy()),
+            assume_role_policy=json.dumps(service_trust_policy(CONFIG_SERVICE)),
             description="Lets AWS Config list the organization's accounts (rootguard aggregator).",
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import types
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -27,7 +28,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     GetCoreSchemaHandler,
     StrictBool,
@@ -41,20 +41,34 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, core_schema
 
+from rootguard.components.validation import (
+    ACCOUNT_ID,
+    CONFIG_NAME,
+    CONFORMS_BUCKET,
+    EMAIL,
+    FREQUENCY,
+    HOME_REGION,
+    MAX_ALERT_EMAILS,
+    MONITOR_ARN,
+    OPT_IN_REGION,
+    PARTITION,
+    REGION,
+    ROLE_NAME,
+    first_repeat,
+)
+from rootguard.components.validation import (  # re-exported: the shared rules' AWS data
+    CONFORMS_BUCKET_PREFIX as CONFORMS_BUCKET_PREFIX,
+)
+from rootguard.components.validation import aws_regions as aws_regions
+from rootguard.components.validation import execution_frequencies as execution_frequencies
 from rootguard.errors import UsageError
 
 NAMESPACE = "rootguard"
-PARTITION = "aws"
-"""Only the commercial partition: provider role ARNs and policies are written `arn:aws:`."""
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_FREQUENCY = "TwentyFour_Hours"
-MAX_ALERT_EMAILS = 10
-"""AWS Cost Anomaly Detection takes at most 10 email subscribers per subscription."""
 DEFAULT_EXECUTION_ROLE_NAME = "rootguard-config-rule"
 """The role the organization rule's function assumes in each member account."""
-CONFORMS_BUCKET_PREFIX = "awsconfigconforms"
-"""AWS requires an organization conformance pack's delivery bucket to start with this."""
 MAX_EXCLUDED_ACCOUNTS = 1000
 """PutOrganizationConformancePack takes at most 1000 excluded accounts."""
 
@@ -71,23 +85,6 @@ class ConfigError(UsageError):
         self.value_text = value_text
         self.expected = expected
         super().__init__(f"{key}: {value_text}; expected {expected}")
-
-
-# --------------------------------------------------------------------------- AWS data
-
-
-@functools.cache
-def aws_regions() -> tuple[str, ...]:
-    """Regions where AWS Config exists in the commercial partition (botocore's endpoint data)."""
-    session = botocore.session.get_session()
-    return tuple(session.get_available_regions("config", partition_name=PARTITION))
-
-
-@functools.cache
-def execution_frequencies() -> tuple[str, ...]:
-    """`MaximumExecutionFrequency` values AWS Config accepts (botocore's service model)."""
-    model = botocore.session.get_session().get_service_model("config")
-    return tuple(model.shape_for("MaximumExecutionFrequency").enum)
 
 
 # ------------------------------------------------------------------ field expectations
@@ -126,15 +123,16 @@ def _one_of(values: tuple[str, ...]) -> str:
     return "one of " + ", ".join(values)
 
 
-def _in_aws_regions(value: str) -> str:
-    if value not in aws_regions():
-        raise ValueError("unknown region")
-    return value
+@functools.cache
+def _policy_target_pattern() -> re.Pattern[str]:
+    """Organizations' `PolicyTargetId` pattern (root, OU or account id), from botocore."""
+    model = botocore.session.get_session().get_service_model("organizations")
+    return re.compile(model.shape_for("PolicyTargetId").metadata["pattern"])
 
 
-def _in_frequencies(value: str) -> str:
-    if value not in execution_frequencies():
-        raise ValueError("unknown frequency")
+def _is_policy_target(value: str) -> str:
+    if not _policy_target_pattern().fullmatch(value):
+        raise ValueError("not a policy target")
     return value
 
 
@@ -151,13 +149,14 @@ def _positive_number(value: Any) -> Any:
     return value
 
 
+# The rules are components/validation.py's, shared with the components' own checks.
 AccountId = Annotated[
     StrictStr,
-    StringConstraints(pattern=r"^[0-9]{12}$"),
+    AfterValidator(ACCOUNT_ID.validate),
     Expect(
-        "a 12-digit AWS account id as a quoted string",
+        f"{ACCOUNT_ID.expected} as a quoted string",
         when_int=(
-            'a 12-digit AWS account id as a quoted string (quote it: id: "012345678901"; '
+            f'{ACCOUNT_ID.expected} as a quoted string (quote it: id: "012345678901"; '
             "YAML reads an unquoted id as a number and drops leading zeros)"
         ),
     ),
@@ -167,48 +166,42 @@ AccountName = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"),
     Expect("a name of 1-63 letters, digits, '_', '.' or '-' starting with a letter or digit"),
 ]
-RoleName = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"),
-    Expect("an IAM role name (1-64 of letters, digits and +=,.@_-)"),
-]
+RoleName = Annotated[StrictStr, AfterValidator(ROLE_NAME.validate), Expect(ROLE_NAME.expected)]
 MonitorArn = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^arn:aws:ce::[0-9]{12}:anomalymonitor/[0-9A-Za-z-]{1,64}$"),
-    Expect("a Cost Anomaly Detection monitor ARN (arn:aws:ce::<account id>:anomalymonitor/<id>)"),
+    StrictStr, AfterValidator(MONITOR_ARN.validate), Expect(MONITOR_ARN.expected)
 ]
 
 
-Region = Annotated[
-    StrictStr,
-    AfterValidator(_in_aws_regions),
-    Expect("an AWS region name such as us-east-1 (one botocore lists for AWS Config)"),
+Region = Annotated[StrictStr, AfterValidator(REGION.validate), Expect(REGION.expected)]
+OptInRegion = Annotated[
+    StrictStr, AfterValidator(OPT_IN_REGION.validate), Expect(OPT_IN_REGION.expected)
 ]
-Email = Annotated[EmailStr, Expect("a valid email address")]
+Email = Annotated[StrictStr, AfterValidator(EMAIL.validate), Expect(EMAIL.expected)]
 ConfigName = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,256}$"),
-    Expect("an AWS Config name of 1-256 letters, digits, '_', '.' or '-'"),
+    StrictStr, AfterValidator(CONFIG_NAME.validate), Expect(CONFIG_NAME.expected)
 ]
 
 
 ConformsBucket = Annotated[
-    StrictStr,
-    StringConstraints(pattern=rf"^{CONFORMS_BUCKET_PREFIX}[a-z0-9.-]{{0,45}}[a-z0-9]$"),
-    Expect(
-        f"an S3 bucket name starting with {CONFORMS_BUCKET_PREFIX} (AWS requires it for an "
-        "organization conformance pack): lowercase letters, digits, '.' and '-', at most "
-        "63 characters, ending with a letter or digit"
-    ),
+    StrictStr, AfterValidator(CONFORMS_BUCKET.validate), Expect(CONFORMS_BUCKET.expected)
 ]
 Bool = Annotated[StrictBool, Expect("true or false")]
-
-
-Frequency = Annotated[
+OuId = Annotated[
     StrictStr,
-    AfterValidator(_in_frequencies),
-    Expect(_one_of(execution_frequencies())),
+    StringConstraints(pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"),
+    Expect("an organizational unit id such as ou-ab12-cd34ef56"),
 ]
+PolicyTarget = Annotated[
+    StrictStr,
+    AfterValidator(_is_policy_target),
+    Expect(
+        "an organization root id (r-ab12), an OU id (ou-ab12-cd34ef56) or a 12-digit "
+        "account id, as a quoted string"
+    ),
+]
+
+
+Frequency = Annotated[StrictStr, AfterValidator(FREQUENCY.validate), Expect(FREQUENCY.expected)]
 
 
 # ------------------------------------------------------------------------------ models
@@ -290,6 +283,9 @@ class RecorderConfig(_Model):
     global_resources_in_all_regions: Annotated[StrictBool, Expect("true or false")] = False
     recorder_name: ConfigName = "default"
     delivery_channel_name: ConfigName = "default"
+    keep_bucket_on_destroy: Bool = True
+    """`pulumi destroy` leaves the delivery bucket, its history and its hardening in the
+    account (true), or empties and deletes it (false)."""
 
 
 class RulesConfig(_Model):
@@ -309,14 +305,34 @@ class RulesConfig(_Model):
         Expect("a whole number of days, 0 (off) or more"),
     ] = 0
     """Custom rule parameter RootUseWindowDays: root used this recently is NON_COMPLIANT."""
+    root_credentials_managed: Bool = False
+    """Custom rule parameter RootCredentialsManaged: the organization manages root
+    credentials centrally (set by an organization stack with rootAccess for itself)."""
 
 
 class AlarmConfig(_Model):
-    """`rootguard:alarm`: the root sign-in alarm (EventBridge rule in us-east-1)."""
+    """`rootguard:alarm`: the root activity alarm (EventBridge rules in every region the
+    accounts can be used in, an SNS topic in us-east-1)."""
 
     enabled: Bool = True
     emails: Annotated[list[Email], Expect("a list of email addresses")] = []
     """Subscribed to the alarm topic (each confirms once)."""
+    opt_in_regions: Annotated[list[OptInRegion], Expect("a list of opt-in AWS region names")] = []
+    """Opt-in regions enabled in the accounts (beyond rootguard:regions): root API calls
+    there alarm too. The regions enabled by default are always covered."""
+
+    @model_validator(mode="after")
+    def _unique_regions(self) -> AlarmConfig:
+        repeat = first_repeat(self.opt_in_regions)
+        if repeat is not None:
+            index, earlier = repeat
+            region = self.opt_in_regions[index]
+            raise _error_at(
+                f"optInRegions[{index}]",
+                region,
+                f"each region once (optInRegions[{earlier}] is {region} too)",
+            )
+        return self
 
 
 class ExecutionRoleConfig(_Model):
@@ -342,6 +358,9 @@ class ConformancePackConfig(_Model):
     """Accounts the pack (and the organization custom rule) leave out."""
     delivery_bucket: ConformsBucket | None = None
     """A hardened bucket of this name is created and receives the pack's results."""
+    keep_bucket_on_destroy: Bool = True
+    """`pulumi destroy` leaves that bucket and its contents in the account (true), or
+    empties and deletes it (false)."""
 
     @model_validator(mode="after")
     def _unique_excluded(self) -> ConformancePackConfig:
@@ -354,6 +373,77 @@ class ConformancePackConfig(_Model):
                     f"each account once (excludedAccounts[{seen[account]}] is {account} too)",
                 )
             seen[account] = index
+        return self
+
+
+def _each_once(values: list[str], key: str) -> None:
+    repeat = first_repeat(values)
+    if repeat is not None:
+        index, earlier = repeat
+        raise _error_at(f"{key}[{index}]", values[index], f"each once ({key}[{earlier}] is it too)")
+
+
+class RootAccessConfig(_Model):
+    """`rootguard:organization.rootAccess`: centralized root access for member accounts."""
+
+    trusted_access: Bool = True
+    """Enable trusted access for iam.amazonaws.com (off when it is managed elsewhere)."""
+    delegated_admin_account_id: AccountId | None = None
+    """Registered as the IAM delegated administrator (root sessions from there)."""
+
+
+class GuardrailsConfig(_Model):
+    """`rootguard:organization.guardrails`: the guardrail service control policies."""
+
+    targets: Annotated[
+        list[PolicyTarget],
+        Field(min_length=1),
+        Expect("a non-empty list of the organization root, OU or account ids to attach to"),
+    ]
+    exempt_accounts: Annotated[
+        list[AccountId], Expect("a list of 12-digit account ids (break-glass accounts)")
+    ] = []
+    exempt_ous: Annotated[list[OuId], Expect("a list of OU ids (break-glass OUs)")] = []
+    deny_root_user: Bool = True
+    deny_root_access_keys: Bool = True
+    protect_rootguard: Bool = True
+    deploy_role_names: Annotated[
+        list[RoleName],
+        Field(min_length=1),
+        Expect("a non-empty list of IAM role names (the roles rootguard deploys with)"),
+    ] = [DEFAULT_ROLE_NAME]
+    """The only roles protectRootguard lets leave the organization or change rootguard."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> GuardrailsConfig:
+        _each_once(self.targets, "targets")
+        _each_once(self.exempt_accounts, "exemptAccounts")
+        _each_once(self.exempt_ous, "exemptOus")
+        if not (self.deny_root_user or self.deny_root_access_keys or self.protect_rootguard):
+            raise _error_at(
+                "protectRootguard",
+                False,
+                "at least one of denyRootUser, denyRootAccessKeys, protectRootguard true "
+                "(or no guardrails key)",
+            )
+        # Imported here: only a stack with guardrails pays for loading pulumi_aws.
+        from rootguard.components.guardrails import guardrail_documents
+
+        try:
+            guardrail_documents(
+                {
+                    "targets": self.targets,
+                    "exempt_accounts": self.exempt_accounts,
+                    "exempt_ous": self.exempt_ous,
+                    "deploy_role_names": self.deploy_role_names,
+                }
+            )
+        except ValueError as err:
+            raise _error_at(
+                "exemptAccounts",
+                f"{len(self.exempt_accounts)} accounts, {len(self.exempt_ous)} OUs",
+                f"exemptions that fit every guardrail in an SCP ({err})",
+            ) from None
         return self
 
 
@@ -373,6 +463,21 @@ class OrganizationConfig(_Model):
     """The custom root-account rule as an organization custom rule."""
     execution_role_name: RoleName = DEFAULT_EXECUTION_ROLE_NAME
     """The role the organization rule's function assumes in each member account."""
+    root_access: RootAccessConfig | None = None
+    guardrails: GuardrailsConfig | None = None
+
+    @model_validator(mode="after")
+    def _management_only(self) -> OrganizationConfig:
+        # OrganizationsFeatures and service control policies are managed from the
+        # management account (IAM User Guide, "Centralize root access for member accounts").
+        for key, value in (("rootAccess", self.root_access), ("guardrails", self.guardrails)):
+            if value is not None and self.role != "management":
+                raise _error_at(
+                    key,
+                    value.model_dump(by_alias=True),
+                    f"no {key} with role {self.role} (only the management account manages it)",
+                )
+        return self
 
     @model_validator(mode="after")
     def _admin_only_from_management(self) -> OrganizationConfig:
@@ -440,6 +545,9 @@ class StackConfig(_Model):
                 self.home_region,
                 f"one of rootguard:regions ({', '.join(self.regions)})",
             )
+        if not HOME_REGION.accepts(self.home_region):
+            # The home region records the global IAM types and runs the root rules.
+            raise _error_at("homeRegion", self.home_region, HOME_REGION.expected)
         for field in ("id", "name"):
             seen: dict[str, int] = {}
             for index, account in enumerate(self.accounts):
@@ -451,16 +559,20 @@ class StackConfig(_Model):
                         f"a unique account {field} (accounts[{seen[value]}] has it too)",
                     )
                 seen[value] = index
-        seen_emails: dict[str, int] = {}
-        for index, email in enumerate(self.alerts.emails):
-            # AWS rejects a subscription that lists one subscriber twice.
-            if email.lower() in seen_emails:
+        for key, emails in (
+            ("alerts.emails", self.alerts.emails),
+            ("alarm.emails", self.alarm.emails),
+        ):
+            # AWS rejects a subscription that lists one subscriber twice; an SNS topic
+            # subscribes an address once.
+            repeat = first_repeat(emails, fold=str.lower)
+            if repeat is not None:
+                index, earlier = repeat
                 raise _error_at(
-                    f"alerts.emails[{index}]",
-                    email,
-                    f"each address once (alerts.emails[{seen_emails[email.lower()]}] is it too)",
+                    f"{key}[{index}]",
+                    emails[index],
+                    f"each address once ({key}[{earlier}] is it too)",
                 )
-            seen_emails[email.lower()] = index
         if self.accounts and self.organization is None and self.alerts.cost_monitor_arn:
             raise _error_at(
                 "alerts.costMonitorArn",

@@ -46,6 +46,7 @@ ACCOUNT_BASELINE_INPUTS = {
     "globalResourcesInAllRegions": (BOOLEAN, None, False, True),
     "recorderName": (STRING, None, False, True),
     "deliveryChannelName": (STRING, None, False, True),
+    "keepBucketOnDestroy": (BOOLEAN, None, False, True),
     "alertEmails": (ARRAY, STRING, False, True),
     "thresholdUsd": (NUMBER, None, False, True),
     "costMonitorArn": (STRING, None, False, True),
@@ -55,8 +56,10 @@ ACCOUNT_BASELINE_INPUTS = {
     "customRule": (BOOLEAN, None, False, True),
     "requireHardwareMfa": (BOOLEAN, None, False, True),
     "rootUseWindowDays": (INTEGER, None, False, True),
+    "rootCredentialsManaged": (BOOLEAN, None, False, True),
     "rootSigninAlarm": (BOOLEAN, None, False, True),
     "alarmEmails": (ARRAY, STRING, False, True),
+    "alarmOptInRegions": (ARRAY, STRING, False, True),
     "executionRole": (None, None, False, True),  # an object type: ExecutionRoleArgs
 }
 # schema name -> (type, item/value type or None, always present)

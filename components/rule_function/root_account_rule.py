@@ -9,6 +9,10 @@ Rule parameters (strings, all optional):
   RootUseWindowDays   whole days, "0" = off (default "0")
   ExecutionRoleName   role assumed in the event's account when that is not the
                       function's own account (organization rules)
+  RootCredentialsManaged
+                      "true" | "false" (default "false"): the organization has centralized
+                      root credentials management on, so a root without credentials cannot
+                      be recovered by whoever reads the root email (scenarios 7 and 14)
 
 Scenarios (the numbers are carried by the branches below and by the tests' names):
  1. Given a message type other than ScheduledNotification,
@@ -23,8 +27,9 @@ Scenarios (the numbers are carried by the branches below and by the tests' names
     the password or an access key used within N days before the notification,
     then NON_COMPLIANT, the annotation giving the date.
  7. Given root has no credentials at all (no MFA, no access keys, and the credential
-    report shows no password and no active key or certificate: root is managed
-    centrally by the organization), then NOT_APPLICABLE.
+    report shows no password and no active key or certificate) and RootCredentialsManaged
+    is "true" (root is managed centrally, password recovery is blocked),
+    then NOT_APPLICABLE.
  8. Given data the rule needs could not be read (account summary incomplete, credential
     report not ready within the bounded wait or without a <root_account> row),
     then never COMPLIANT: NON_COMPLIANT naming what could not be verified.
@@ -34,6 +39,14 @@ Scenarios (the numbers are carried by the branches below and by the tests' names
 11. Given a malformed event or rule parameter, then one log line and no evaluation.
 12. Given the event's account is not the function's own, then the rule assumes
     ExecutionRoleName in that account first and reads and reports with that role.
+13. Given the event's account is not the function's own and not a member of the
+    function's organization (Organizations DescribeAccount answers
+    AccountNotFoundException), then one log line and no evaluation: no role is assumed
+    there. Config of any account can be pointed at this function; only the
+    organization's accounts are evaluated.
+14. Given root has no credentials at all but RootCredentialsManaged is not "true",
+    then NON_COMPLIANT ("recoverable, no MFA"): whoever controls the root email address
+    can recover the password, and root then has no MFA.
 """
 
 from __future__ import annotations
@@ -74,6 +87,7 @@ ROOT_ROW = "<root_account>"
 SESSION_NAME = "rootguard-root-account-rule"
 
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
+NOT_A_MEMBER_CODES = frozenset({"AccountNotFoundException", "AWSOrganizationsNotInUseException"})
 REPORT_NOT_READY_CODES = frozenset(
     {"ReportNotPresent", "ReportInProgress", "ReportExpired", "LimitExceeded"}
 )
@@ -108,11 +122,16 @@ class CredentialReportUnavailable(Exception):
     """The credential report's root row could not be read in time."""
 
 
+class NotAMember(Exception):
+    """The event's account is not in the function's organization."""
+
+
 @dataclass(frozen=True)
 class RuleParameters:
     require_hardware_mfa: bool = False
     root_use_window_days: int = 0
     execution_role_name: str | None = None
+    root_credentials_managed: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,10 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         clients = clients_for(base_session(), invocation)
         evaluations = evaluate_periodic(clients, invocation.event, invocation.params)
         sent = send_evaluations(clients.config, evaluations, invocation.result_token)
+    except NotAMember as err:
+        # Scenario 13
+        LOG.error("No evaluation: %s", err)
+        return {"evaluations": []}
     except ClientError as err:
         if error_code(err) not in ACCESS_DENIED_CODES:
             raise
@@ -220,14 +243,27 @@ def evaluate_periodic(
                 # Scenario 8: not shown to be credential-free, so the missing MFA stands.
                 problems.append(f"whether root has any credential could not be verified ({row})")
             elif has_no_credentials(row):
-                # Scenario 7
-                return [
-                    _evaluation(
-                        event,
-                        NOT_APPLICABLE,
-                        "The root user has no password, access key, certificate or MFA: "
-                        "root access is managed centrally.",
-                    )
+                # A root without credentials is safe only where its password cannot be
+                # recovered. IAM User Guide, "AWS account root user": with centralized
+                # root access, "Member accounts can't sign in to their root user or
+                # perform password recovery for their root user unless account recovery
+                # is enabled"; without it, whoever reads the root email resets the
+                # password from the sign-in page, and root then has no MFA.
+                if params.root_credentials_managed:
+                    # Scenario 7
+                    return [
+                        _evaluation(
+                            event,
+                            NOT_APPLICABLE,
+                            "The root user has no password, access key, certificate or MFA: "
+                            "root access is managed centrally.",
+                        )
+                    ]
+                # Scenario 14: replaces the plain "no MFA", which it explains.
+                problems[:] = [
+                    "recoverable, no MFA: the root user has no credentials, but without "
+                    "centralized root credentials management whoever controls the root "
+                    "email address can reset its password"
                 ]
     else:
         mfa_type = "virtual" if root_has_virtual_mfa(clients.iam, event) else "hardware"
@@ -417,6 +453,11 @@ def parse_rule_parameters(raw: Any) -> RuleParameters:
         raise MalformedEvent(
             f"rule parameter RootUseWindowDays {window!r} is not a whole number of days (0-9999)"
         )
+    managed = str(values.get("RootCredentialsManaged", "false")).strip().lower()
+    if managed not in ("true", "false"):
+        raise MalformedEvent(
+            f'rule parameter RootCredentialsManaged {managed!r} is not "true" or "false"'
+        )
     role_name = values.get("ExecutionRoleName")
     if role_name in (None, ""):
         role_name = None
@@ -426,6 +467,7 @@ def parse_rule_parameters(raw: Any) -> RuleParameters:
         require_hardware_mfa=hardware == "true",
         root_use_window_days=int(window),
         execution_role_name=role_name,
+        root_credentials_managed=managed == "true",
     )
 
 
@@ -450,6 +492,7 @@ def clients_for(session: boto3.Session, invocation: Invocation) -> Clients:
     event = invocation.event
     if event.account_id == invocation.own_account_id:
         return own_clients(session)
+    require_member(session, event.account_id)  # Scenario 13
     # Scenario 12
     role_arn = (
         f"arn:{event.partition}:iam::{event.account_id}:role/"
@@ -467,6 +510,26 @@ def clients_for(session: boto3.Session, invocation: Invocation) -> Clients:
         iam=session.client("iam", config=BOTO_CONFIG, **keys),
         config=session.client("config", config=BOTO_CONFIG, **keys),
     )
+
+
+def require_member(session: boto3.Session, account_id: str) -> None:
+    """Raise NotAMember unless `account_id` belongs to the function's organization.
+
+    DescribeAccount answers for accounts of the caller's organization only, and the
+    function runs where it may call it: the management account, or a delegated
+    administrator (Organizations API reference: "called only from the organization's
+    management account or by a member account that is a delegated administrator").
+    """
+    organizations = session.client("organizations", config=BOTO_CONFIG)
+    try:
+        organizations.describe_account(AccountId=account_id)
+    except ClientError as err:
+        if error_code(err) in NOT_A_MEMBER_CODES:
+            raise NotAMember(
+                f"account {account_id} is not a member of this function's organization "
+                f"({error_code(err)}); no role is assumed there"
+            ) from None
+        raise
 
 
 def error_code(err: ClientError) -> str:
