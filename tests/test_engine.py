@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import sys
 import types
 from pathlib import Path
@@ -137,6 +138,27 @@ def test_default_provider_carries_secret_config_wrapped(tmp_path: Path) -> None:
     assert default.inputs["profile"] == {SIG_KEY: SECRET_SIG, "value": "[secret]"}
 
 
+def test_default_provider_registered_for_an_invoke_without_provider(tmp_path: Path) -> None:
+    # The engine's getDefaultProviderRef serves invokes too: the provider lands in state.
+    project = tmp_path / "invoke-only"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: invoke-only\nruntime: python\n")
+    (project / "__main__.py").write_text(
+        "import pulumi, pulumi_aws as aws\n"
+        "pulumi.export('account', aws.get_caller_identity_output().account_id)\n",
+        encoding="utf-8",
+    )
+    plan = run_program(
+        project,
+        "dev",
+        config={"aws:region": "eu-west-1", "aws:allowedAccountIds": ["444444444444"]},
+    )
+    (provider,) = [r for r in plan.resources if r.type == "pulumi:providers:aws"]
+    assert provider.name == DEFAULT_PROVIDER_NAME
+    stack = next(r for r in plan.resources if r.type == "pulumi:pulumi:Stack")
+    assert stack.outputs["account"] == "444444444444"  # the invoke answered for it
+
+
 def test_default_provider_name_follows_engine_rule() -> None:
     assert default_provider_name("7.51.1") == "default_7_51_1"
     assert default_provider_name("7.0.0-alpha.1+dev") == "default_7_0_0_alpha_1_dev"
@@ -164,8 +186,11 @@ def test_depends_on_component_expands_to_its_custom_descendants(plan: Plan) -> N
 
 def test_inputs_are_wire_form_with_camel_case_keys(plan: Plan) -> None:
     role = named(plan, "main-inner-role")
-    assert set(role.inputs) == {"assumeRolePolicy"}
-    assert named(plan, "main-bucket").inputs == {"region": "eu-central-1"}
+    # `name` is the auto-name, an input as the provider's Check makes it.
+    assert set(role.inputs) == {"assumeRolePolicy", "name"}
+    bucket = named(plan, "main-bucket").inputs
+    assert bucket == {"region": "eu-central-1", "bucket": bucket["bucket"]}
+    assert re.fullmatch(r"main-bucket-[0-9a-f]{7}", bucket["bucket"])
 
 
 def test_secret_input_stays_wrapped_with_signature(plan: Plan) -> None:
@@ -244,7 +269,9 @@ def test_preview_leaves_computed_outputs_unknown(preview: Plan) -> None:
     assert alerts.outputs["arn"] == UNKNOWN
     assert alerts.outputs["tags"]["owner"] == "platform"  # inputs stay known
     bucket = named(preview, "main-bucket")
-    assert bucket.outputs["bucket"] == UNKNOWN
+    # The auto-name is known, as the provider names the bucket in Check; the ARN is not.
+    assert bucket.outputs["bucket"] == named(preview, "main-bucket").inputs["bucket"]
+    assert bucket.outputs["arn"] == UNKNOWN
     assert bucket.outputs["region"] == "eu-central-1"
 
 

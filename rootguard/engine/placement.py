@@ -168,6 +168,18 @@ def package_config(config: Mapping[str, str], package: str) -> dict[str, str]:
     return {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
 
 
+def default_provider_name(version: str) -> str:
+    """The engine's name for a package's default provider: ``default`` and the requested
+    version's parts (``default_7_51_1``; pre-release and build parts appended), as
+    ``ProviderRequest.DefaultName`` builds it."""
+    if not version:
+        return "default"
+    core, _, build = version.partition("+")
+    core, _, pre = core.partition("-")
+    parts = core.split(".") + (pre.split(".") if pre else []) + (build.split(".") if build else [])
+    return "_".join(["default", *parts])
+
+
 def default_placement(config: Mapping[str, str]) -> Placement:
     """Where the default aws provider deploys, from the stack's `aws:*` config."""
     return provider_placement(package_config(config, AWS_PACKAGE))
