@@ -21,6 +21,8 @@ from typing_extensions import NotRequired, TypedDict
 TYPE = "rootguard:cost_anomaly:CostAnomalyAlerts"
 MAX_EMAILS = 10
 COST_ALERTS_SERVICE = "costalerts.amazonaws.com"
+MONITOR_NAMES = {"SERVICE": "aws-services", "LINKED_ACCOUNT": "linked-accounts"}
+"""The AWS-managed monitor dimensions rootguard uses, and the monitor name of each."""
 
 
 class CostAnomalyAlertsArgs(TypedDict):
@@ -36,6 +38,11 @@ class CostAnomalyAlertsArgs(TypedDict):
     """An existing AWS-services monitor to subscribe to; when set no monitor is created."""
     name_prefix: NotRequired[str]
     """Prefix of the monitor and subscription names (default "rootguard-")."""
+    monitor_dimension: NotRequired[str]
+    """`SERVICE` (default): an AWS-services monitor of this account. `LINKED_ACCOUNT`, in the
+    management (payer) account: one AWS-managed monitor that evaluates every linked
+    account on its own, new accounts included (AnomalyMonitor, Cost Explorer API
+    reference: "up to the top 5,000 values by cost within a dimension")."""
 
 
 class CostAnomalyAlerts(pulumi.ComponentResource):
@@ -64,13 +71,19 @@ class CostAnomalyAlerts(pulumi.ComponentResource):
         home_region = args["home_region"]
         child = pulumi.ResourceOptions(parent=self)
 
+        dimension = args.get("monitor_dimension", "SERVICE")
+        if dimension not in MONITOR_NAMES:
+            raise ValueError(
+                f"CostAnomalyAlerts monitor_dimension {dimension!r} is not one of "
+                + ", ".join(MONITOR_NAMES)
+            )
         existing = args.get("monitor_arn")
         if existing is None:
             monitor = aws.costexplorer.AnomalyMonitor(
                 f"{name}-monitor",
-                name=f"{prefix}aws-services",
+                name=f"{prefix}{MONITOR_NAMES[dimension]}",
                 monitor_type="DIMENSIONAL",
-                monitor_dimension="SERVICE",
+                monitor_dimension=dimension,
                 opts=child,
             )
             self.monitor_arn = monitor.arn
