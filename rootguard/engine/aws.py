@@ -233,6 +233,9 @@ _SHAPES: dict[str, _Shape] = {
     "aws:cloudwatch/eventRule:EventRule": _Shape(
         arn="arn:{partition}:events:{region}:{account}:rule/{name}"
     ),
+    "aws:cloudwatch/eventBus:EventBus": _Shape(
+        arn="arn:{partition}:events:{region}:{account}:event-bus/{name}"
+    ),
     "aws:cloudwatch/eventTarget:EventTarget": _Shape(
         id="{inputs[rule]}-{name}", name_key="targetId"
     ),
