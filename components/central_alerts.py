@@ -1,0 +1,148 @@
+"""`CentralRootActivity`: the organization's one root-activity alarm.
+
+Every member's forwarding rules (the member-baseline template) put root console sign-ins
+and root API calls on this custom event bus; one rule on it publishes to one SNS topic
+with one set of email subscriptions, so each address confirms once for the whole
+organization. The bus accepts events only from principals of this organization. Give it
+the security account's provider (`opts=ResourceOptions(provider=...)`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .root_signin_alarm import root_activity_event_pattern, topic_policy
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
+    from typing_extensions import NotRequired, TypedDict
+
+TYPE = "rootguard:central_alerts:CentralRootActivity"
+BUS_NAME = "rootguard-root-activity"
+RULE_NAME = "rootguard-organization-root-activity"
+TOPIC_NAME = "rootguard-organization-root-activity"
+ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+"""A rule in state ENABLED skips read-only management events delivered through CloudTrail;
+this state, valid on custom buses too, keeps them (EventBridge user guide, "Receiving
+read-only management events")."""
+
+
+class CentralRootActivityArgs(TypedDict):
+    organization_id: pulumi.Input[str]
+    """The organization whose accounts may put events on the bus (`o-...`)."""
+    region: str
+    """Region of the bus, rule and topic (the home region): every member region forwards
+    here."""
+    alarm_emails: NotRequired[Sequence[str]]
+    """Subscribed to the topic once each (default none)."""
+
+
+def organization_root_activity_pattern() -> dict[str, Any]:
+    """The events an account's own alarm matches, from any account: the bus policy
+    already admits only this organization."""
+    pattern = root_activity_event_pattern("000000000000")
+    del pattern["account"]
+    return pattern
+
+
+def organization_bus_policy(bus_arn: str, organization_id: str) -> dict[str, Any]:
+    """Principals of this organization (only) may put events on the bus.
+
+    EventBridge grants a whole organization with principal `*` and `aws:PrincipalOrgID`;
+    the senders' rules must then name a role (EventBridge API reference, PutPermission),
+    which the member template's forwarders do.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OrganizationRootActivity",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "events:PutEvents",
+                "Resource": bus_arn,
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+            }
+        ],
+    }
+
+
+class CentralRootActivity(pulumi.ComponentResource):
+    """The organization's event bus for root activity, its rule, topic and subscriptions."""
+
+    event_bus_arn: pulumi.Output[str]
+    """ARN of the bus: the member template's EventBusArn."""
+    topic_arn: pulumi.Output[str]
+    """ARN of the SNS topic every root-activity event is published to."""
+
+    def __init__(
+        self,
+        name: str,
+        args: CentralRootActivityArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        region = args["region"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        bus = aws.cloudwatch.EventBus(f"{name}-bus", name=BUS_NAME, region=region, opts=child)
+        self.bus_policy: aws.cloudwatch.EventBusPolicy = aws.cloudwatch.EventBusPolicy(
+            f"{name}-bus-policy",
+            event_bus_name=bus.name,
+            policy=pulumi.Output.all(bus.arn, args["organization_id"]).apply(
+                lambda values: json.dumps(organization_bus_policy(values[0], values[1]))
+            ),
+            region=region,
+            opts=child,
+        )
+        """Members' forwarders fail to deliver until it exists."""
+        topic = aws.sns.Topic(f"{name}-topic", name=TOPIC_NAME, region=region, opts=child)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-rule",
+            name=RULE_NAME,
+            description="Root user console sign-in or API call in any account (rootguard).",
+            event_bus_name=bus.name,
+            event_pattern=json.dumps(organization_root_activity_pattern()),
+            state=ALL_MANAGEMENT_EVENTS,
+            region=region,
+            opts=child,
+        )
+        policy = aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, rule.arn).apply(
+                lambda arns: json.dumps(topic_policy(arns[0], arns[1]))
+            ),
+            region=region,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-target",
+            rule=rule.name,
+            event_bus_name=bus.name,
+            arn=topic.arn,
+            region=region,
+            # Events delivered before the topic policy exists are dropped (AccessDenied).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        for email in args.get("alarm_emails", []):
+            # Named by address: reordering the list replaces nothing.
+            aws.sns.TopicSubscription(
+                f"{name}-email-{email}",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                region=region,
+                opts=child,
+            )
+
+        self.event_bus_arn = bus.arn
+        self.topic_arn = topic.arn
+        self.register_outputs({"event_bus_arn": self.event_bus_arn, "topic_arn": self.topic_arn})

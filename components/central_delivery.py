@@ -1,0 +1,136 @@
+"""`CentralDeliveryBucket`: the one AWS Config delivery bucket of an organization.
+
+Every member's recorder (the member-baseline template) delivers here. The bucket is
+hardened like an account's own delivery bucket (every public access block, versioning,
+SSE-S3, TLS only) and its policy admits AWS Config for accounts of this organization
+only. Give it the log-archive account's provider (`opts=ResourceOptions(provider=...)`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .secure_bucket import declare_secure_bucket, deny_insecure_transport
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
+    from typing_extensions import NotRequired, TypedDict
+
+TYPE = "rootguard:central_delivery:CentralDeliveryBucket"
+CONFIG_SERVICE = "config.amazonaws.com"
+
+
+class CentralDeliveryBucketArgs(TypedDict):
+    bucket_name: pulumi.Input[str]
+    """Name of the bucket (globally unique)."""
+    organization_id: pulumi.Input[str]
+    """The organization whose accounts' AWS Config may deliver (`o-...`)."""
+    region: str
+    """Region of the bucket (the home region)."""
+    noncurrent_version_days: NotRequired[int]
+    """Days overwritten object versions are kept before they expire (default 365)."""
+
+
+def organization_delivery_policy(bucket_arn: str, organization_id: str) -> dict[str, Any]:
+    """TLS only; AWS Config of this organization's accounts (only) checks and writes.
+
+    A recorder delivering to a bucket of another account writes as the
+    config.amazonaws.com principal once its own role is refused (Config developer guide,
+    "Permissions for the Amazon S3 Bucket"); `aws:SourceOrgID` is the organization of the
+    account the service acts for (IAM global condition keys), as AWS Control Tower's own
+    log bucket policy uses it ("Amazon S3 bucket policy in the audit account").
+    """
+    in_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            deny_insecure_transport(bucket_arn),
+            {
+                "Sid": "AWSConfigBucketPermissionsCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": CONFIG_SERVICE},
+                "Action": "s3:GetBucketAcl",
+                "Resource": bucket_arn,
+                "Condition": in_organization,
+            },
+            {
+                "Sid": "AWSConfigBucketExistenceCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": CONFIG_SERVICE},
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+                "Condition": in_organization,
+            },
+            {
+                "Sid": "AWSConfigBucketDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": CONFIG_SERVICE},
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/AWSLogs/*/Config/*",
+                "Condition": {
+                    "StringEquals": {
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                        "aws:SourceOrgID": organization_id,
+                    }
+                },
+            },
+        ],
+    }
+
+
+class CentralDeliveryBucket(pulumi.ComponentResource):
+    """The organization's AWS Config delivery bucket and its organization-only policy."""
+
+    bucket_name: pulumi.Output[str]
+    """Name of the bucket: the member template's DeliveryBucketName."""
+    bucket_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: CentralDeliveryBucketArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        region = args["region"]
+        secure = declare_secure_bucket(
+            self, f"{name}-bucket", bucket=args["bucket_name"], region=region
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-bucket-lifecycle",
+            bucket=secure.bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="config-history",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="AWSLogs/"),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=args.get("noncurrent_version_days", 365)
+                    ),
+                )
+            ],
+            region=region,
+            # Noncurrent-version rules only act on a versioned bucket: version it first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secure.versioning]),
+        )
+        self.policy: aws.s3.BucketPolicy = aws.s3.BucketPolicy(
+            f"{name}-bucket-policy",
+            bucket=secure.bucket.id,
+            policy=pulumi.Output.all(secure.bucket.arn, args["organization_id"]).apply(
+                lambda values: json.dumps(organization_delivery_policy(values[0], values[1]))
+            ),
+            region=region,
+            # S3 rejects concurrent configuration calls on one bucket (OperationAborted).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secure.public_access]),
+        )
+        """Members' delivery channels need it before they are created (AWS checks the
+        bucket policy: InsufficientDeliveryPolicyException)."""
+        self.bucket_name = secure.bucket.bucket
+        self.bucket_arn = secure.bucket.arn
+        self.register_outputs({"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn})
