@@ -25,6 +25,9 @@ from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
+from rootguard.engine import organizations
+from rootguard.engine.organizations import OrganizationFixture
+
 UNKNOWN = rpc.UNKNOWN
 """The engine's sentinel for an unknown value (what a preview sends for computed values)."""
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -417,8 +420,16 @@ class AwsMocks(pulumi_mocks.Mocks):
     every computed output are unknown, as in a first ``pulumi preview``.
     """
 
-    def __init__(self, *, config: Mapping[str, str], preview: bool) -> None:
+    def __init__(
+        self,
+        *,
+        config: Mapping[str, str],
+        preview: bool,
+        organization: OrganizationFixture | None = None,
+    ) -> None:
         self.preview = preview
+        self.organization = organization
+        """What AWS Organizations answers (``--accounts FILE``); None: no fixture."""
         self.default = default_placement(config)
         self._providers: dict[str, Placement] = {}
         self._lock = threading.Lock()
@@ -483,6 +494,9 @@ class AwsMocks(pulumi_mocks.Mocks):
 
     def invoke(self, token: str, args: Mapping[str, Any], provider: str | None) -> dict[str, Any]:
         """The result of a provider function; ``{}`` for one these mocks do not know."""
+        from_fixture = organizations.invoke(self.organization, token, args)
+        if from_fixture is not None:
+            return from_fixture
         placement = self.provider(provider)
         account = placement.account or DEFAULT_ACCOUNT_ID
         region = reveal(args.get("region")) or placement.region or DEFAULT_REGION
