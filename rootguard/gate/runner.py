@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import yaml
 from pulumi.runtime.proto import analyzer_pb2
 
+from rootguard.engine.organizations import load_fixture
 from rootguard.errors import UsageError
 from rootguard.gate.analyzer import (
     AnalyzerSession,
@@ -148,6 +149,7 @@ def gate_program(
     *,
     preview: bool = False,
     stack_config: Mapping[str, Any] | None = None,
+    accounts: Path | None = None,
 ) -> tuple[PlanLike, GateResult]:
     """Plan the program in `project_dir` and run the packs over it: `rootguard gate`.
 
@@ -156,7 +158,8 @@ def gate_program(
     plan. As the engine analyzes each resource when its step is generated, while the
     program goes on, the program runs in a child process (`engine.stream_program`) that
     streams each registration; the gate analyzes it meanwhile, in registration order.
-    `stack_config` replaces the stack file's config (see `run_program`).
+    `stack_config` replaces the stack file's config (see `run_program`); `accounts` is an
+    organization fixture file (see `rootguard.engine.organizations`).
     """
     from rootguard.engine.program import load_project, read_config, stack_short_name, stream_program
 
@@ -165,7 +168,9 @@ def gate_program(
     info = StackInfo(project.name, stack_short_name(stack), preview, values)
     # The child imports the engine while the packs start.
     with (
-        stream_program(project_dir, stack, preview=preview, config=stack_config) as program,
+        stream_program(
+            project_dir, stack, preview=preview, config=stack_config, accounts=accounts
+        ) as program,
         GateSession(info, packs, config) as session,
     ):
         program.start()
@@ -342,6 +347,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sarif", metavar="FILE", help="also write the violations as SARIF 2.1.0 to FILE"
     )
+    parser.add_argument(
+        "--accounts", type=Path, metavar="FILE",
+        help="answer AWS Organizations from this fixture (see `rootguard plan --accounts`)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -351,8 +360,12 @@ def run(args: argparse.Namespace) -> int:
     for pack in packs:
         PolicyPackProject.load(pack)
     configs = _pair_configs(len(packs), args.policy_pack_configs)
+    if args.accounts:
+        load_fixture(args.accounts)  # a bad fixture fails before the packs start
 
-    plan, result = gate_program(project_dir, args.stack, packs, configs, preview=args.preview)
+    plan, result = gate_program(
+        project_dir, args.stack, packs, configs, preview=args.preview, accounts=args.accounts
+    )
 
     if args.sarif:
         from rootguard.gate.sarif import to_sarif
