@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-# Figures, not tests: each script prints what it measured (see "Development" in README.md).
+# Figures, not tests: each script prints what it measured (docs/figures.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_scale.py
 	$(BIN)/python benchmarks/gate_scale.py

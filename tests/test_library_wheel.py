@@ -1,5 +1,5 @@
 """rootguard as a library: build the wheel, install it into a fresh virtual environment outside
-the repository, and run the README's Python example from a consumer project that has its own
+the repository, and run docs/library.md's Python example from a consumer project that has its own
 `components/` package (tests/fixtures/consumer), under Pulumi mocks.
 
 Honesty of the set-up: the wheel is built from a copy of the source tree (no stale build/
@@ -40,7 +40,7 @@ SOURCE_IGNORE = shutil.ignore_patterns(
 PACKAGE_DIRS = {"rootguard": "rootguard", "components": "rootguard/components"}
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 RULE_FUNCTION = "rootguard/components/rule_function"
-SECTION = "## Use it from your own project"
+SECTION = "# Use it from your own project"
 
 
 @dataclass
@@ -53,8 +53,8 @@ class Installed:
 
 
 def readme_python_example() -> str:
-    """The first ```python block of the README's "Use it from your own project" section."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The first ```python block of docs/library.md's "Use it from your own project" section."""
+    readme = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
     section = readme.split(SECTION, 1)[1]
     match = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
     assert match, f"no python example under {SECTION!r}"
