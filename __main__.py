@@ -34,6 +34,7 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         "global_resources_in_all_regions": config.recorder.global_resources_in_all_regions,
         "recorder_name": config.recorder.recorder_name,
         "delivery_channel_name": config.recorder.delivery_channel_name,
+        "keep_bucket_on_destroy": config.recorder.keep_bucket_on_destroy,
         "alert_emails": list(config.alerts.emails),
         "threshold_usd": config.alerts.threshold_usd,
         "root_access_key_check": config.rules.root_access_key_check,
@@ -44,6 +45,7 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         "root_use_window_days": config.rules.root_use_window_days,
         "root_signin_alarm": config.alarm.enabled,
         "alarm_emails": list(config.alarm.emails),
+        "alarm_opt_in_regions": list(config.alarm.opt_in_regions),
     }
     if config.execution_role is not None:
         args["execution_role"] = {
@@ -97,6 +99,7 @@ def organization_args(
         args["delegated_admin_account_id"] = organization.delegated_admin_account_id
     if pack.delivery_bucket is not None:
         args["delivery_bucket"] = pack.delivery_bucket
+        args["keep_bucket_on_destroy"] = pack.keep_bucket_on_destroy
     return args
 
 

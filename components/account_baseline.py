@@ -14,12 +14,14 @@ from collections.abc import Sequence
 import pulumi
 from typing_extensions import NotRequired, TypedDict
 
-from .config_recorder import ConfigRecorder
+from . import config_recorder, cost_anomaly, execution_role, root_guard_rule, root_signin_alarm
+from .config_recorder import ConfigRecorder, ConfigRecorderArgs
 from .cost_anomaly import CostAnomalyAlerts, CostAnomalyAlertsArgs
 from .execution_role import ExecutionRole, ExecutionRoleArgs
 from .root_guard_rule import RootGuardRule, RootGuardRuleArgs
 from .root_mfa_rules import DEFAULT_FREQUENCY, RootMfaRules, RootMfaRulesArgs
-from .root_signin_alarm import ALARM_REGION, RootSigninAlarm
+from .root_signin_alarm import ALARM_REGION, RootSigninAlarm, RootSigninAlarmArgs
+from .validation import OPT_IN_REGION, check_each, check_unique
 
 TYPE = "rootguard:account_baseline:AccountBaseline"
 
@@ -33,6 +35,9 @@ class AccountBaselineArgs(TypedDict):
     """Regions where AWS Config records."""
     recorder_mode: NotRequired[str]
     """`create` (default), `adopt` or `skip`; see ConfigRecorder."""
+    keep_bucket_on_destroy: NotRequired[bool]
+    """`pulumi destroy` leaves the delivery bucket, its history and its hardening in the
+    account (default true), or empties and deletes it (false)."""
     global_resources_in_all_regions: NotRequired[bool]
     """Record global resource types in every region, not only the home region."""
     recorder_name: NotRequired[str]
@@ -61,12 +66,78 @@ class AccountBaselineArgs(TypedDict):
     """Custom rule parameter RootUseWindowDays: root used within this many days is
     NON_COMPLIANT; 0 (default) turns the check off."""
     root_signin_alarm: NotRequired[bool]
-    """Deploy the root sign-in alarm (RootSigninAlarm) in us-east-1 (default true)."""
+    """Deploy the root activity alarm (RootSigninAlarm): rules in every region the account
+    can be used in, one topic in us-east-1 (default true)."""
     alarm_emails: NotRequired[Sequence[str]]
-    """Email addresses subscribed to the root sign-in alarm topic (default none)."""
+    """Email addresses subscribed to the root activity alarm topic (default none)."""
+    alarm_opt_in_regions: NotRequired[Sequence[str]]
+    """Opt-in regions enabled in the account beyond `regions`: root API calls there alarm
+    too. The regions enabled by default and `regions` always do."""
     execution_role: NotRequired[ExecutionRoleArgs]
     """Create the role the organization custom rule assumes in this account
     (ExecutionRole); absent: none is created."""
+
+
+def recorder_args(args: AccountBaselineArgs) -> ConfigRecorderArgs:
+    return {
+        "account_id": args["account_id"],
+        "home_region": args["home_region"],
+        "regions": args["regions"],
+        "mode": args.get("recorder_mode", "create"),
+        "global_resources_in_all_regions": args.get("global_resources_in_all_regions", False),
+        "recorder_name": args.get("recorder_name", "default"),
+        "delivery_channel_name": args.get("delivery_channel_name", "default"),
+        "keep_bucket_on_destroy": args.get("keep_bucket_on_destroy", True),
+    }
+
+
+def alerts_args(args: AccountBaselineArgs) -> CostAnomalyAlertsArgs:
+    alerts: CostAnomalyAlertsArgs = {
+        "account_id": args["account_id"],
+        "home_region": args["home_region"],
+        "threshold_usd": args.get("threshold_usd", 100.0),
+        "emails": list(args.get("alert_emails", [])),
+    }
+    monitor_arn = args.get("cost_monitor_arn")
+    if monitor_arn is not None:
+        alerts["monitor_arn"] = monitor_arn
+    return alerts
+
+
+def custom_rule_args(args: AccountBaselineArgs) -> RootGuardRuleArgs:
+    return {
+        "account_id": args["account_id"],
+        "region": args["home_region"],
+        "require_hardware_mfa": args.get("require_hardware_mfa", False),
+        "root_use_window_days": args.get("root_use_window_days", 0),
+        "maximum_execution_frequency": args.get("rule_frequency", DEFAULT_FREQUENCY),
+    }
+
+
+def alarm_args(args: AccountBaselineArgs) -> RootSigninAlarmArgs:
+    """The alarm covers `regions` and the opt-in regions named; RootSigninAlarm adds the
+    regions enabled by default."""
+    return {
+        "account_id": args["account_id"],
+        "region": ALARM_REGION,
+        "regions": sorted({*args["regions"], *args.get("alarm_opt_in_regions", [])}),
+        "alarm_emails": list(args.get("alarm_emails", [])),
+    }
+
+
+def validate_args(args: AccountBaselineArgs) -> None:
+    """Reject malformed args before anything is registered: the rules of every child,
+    applied to the args the child will get (the stack config's rules)."""
+    config_recorder.validate_args(recorder_args(args))
+    cost_anomaly.validate_args(alerts_args(args))
+    root_guard_rule.validate_args(custom_rule_args(args))
+    opt_in = list(args.get("alarm_opt_in_regions", []))
+    check_each(OPT_IN_REGION, opt_in, "AccountBaseline alarm_opt_in_regions")
+    check_unique(opt_in, "AccountBaseline alarm_opt_in_regions", "region")
+    root_signin_alarm.validate_args(alarm_args(args))
+    role = args.get("execution_role")
+    if role is not None:
+        execution_role.validate_args(role)
 
 
 class AccountBaseline(pulumi.ComponentResource):
@@ -97,24 +168,13 @@ class AccountBaseline(pulumi.ComponentResource):
         args: AccountBaselineArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        validate_args(args)
         super().__init__(TYPE, name, None, opts)
         home_region = args["home_region"]
         child = pulumi.ResourceOptions(parent=self)
 
         self.recording: ConfigRecorder = ConfigRecorder(
-            f"{name}-config",
-            {
-                "account_id": args["account_id"],
-                "home_region": home_region,
-                "regions": args["regions"],
-                "mode": args.get("recorder_mode", "create"),
-                "global_resources_in_all_regions": args.get(
-                    "global_resources_in_all_regions", False
-                ),
-                "recorder_name": args.get("recorder_name", "default"),
-                "delivery_channel_name": args.get("delivery_channel_name", "default"),
-            },
-            opts=child,
+            f"{name}-config", recorder_args(args), opts=child
         )
         """The account's AWS Config recording (bucket, role, recorders, channels, statuses)."""
         home_recorder = self.recording.home_recorder
@@ -135,17 +195,8 @@ class AccountBaseline(pulumi.ComponentResource):
         self.root_rules: RootMfaRules = RootMfaRules(f"{name}-root-rules", rules_args, opts=child)
         """The AWS-managed root-account rules."""
 
-        alerts_args: CostAnomalyAlertsArgs = {
-            "account_id": args["account_id"],
-            "home_region": home_region,
-            "threshold_usd": args.get("threshold_usd", 100.0),
-            "emails": list(args.get("alert_emails", [])),
-        }
-        monitor_arn = args.get("cost_monitor_arn")
-        if monitor_arn is not None:
-            alerts_args["monitor_arn"] = monitor_arn
         self.cost_alerts: CostAnomalyAlerts = CostAnomalyAlerts(
-            f"{name}-cost-alerts", alerts_args, opts=child
+            f"{name}-cost-alerts", alerts_args(args), opts=child
         )
         """The cost anomaly monitor, subscriptions and SNS topic."""
 
@@ -157,13 +208,7 @@ class AccountBaseline(pulumi.ComponentResource):
         self.custom_rule: RootGuardRule | None = None
         """The custom root-account rule and its Lambda (None when switched off)."""
         if args.get("custom_rule", True):
-            rule_args: RootGuardRuleArgs = {
-                "account_id": args["account_id"],
-                "region": home_region,
-                "require_hardware_mfa": args.get("require_hardware_mfa", False),
-                "root_use_window_days": args.get("root_use_window_days", 0),
-                "maximum_execution_frequency": args.get("rule_frequency", DEFAULT_FREQUENCY),
-            }
+            rule_args = custom_rule_args(args)
             if home_recorder is not None:
                 rule_args["recorder"] = home_recorder
             self.custom_rule = RootGuardRule(f"{name}-root-account-rule", rule_args, opts=child)
@@ -172,13 +217,7 @@ class AccountBaseline(pulumi.ComponentResource):
         """The root sign-in alarm (None when switched off)."""
         if args.get("root_signin_alarm", True):
             self.signin_alarm = RootSigninAlarm(
-                f"{name}-root-signin-alarm",
-                {
-                    "account_id": args["account_id"],
-                    "region": ALARM_REGION,
-                    "alarm_emails": list(args.get("alarm_emails", [])),
-                },
-                opts=child,
+                f"{name}-root-signin-alarm", alarm_args(args), opts=child
             )
 
         self.execution_role: ExecutionRole | None = None

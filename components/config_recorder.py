@@ -22,12 +22,22 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired, TypedDict
 
-from .secure_bucket import declare_secure_bucket, deny_insecure_transport
+from .secure_bucket import arn_of_bucket, declare_secure_bucket, deny_insecure_transport
+from .trust import service_trust_policy
+from .validation import (
+    CONFIG_NAME,
+    GLOBAL_IAM_RECORDING_REGIONS,
+    HOME_REGION,
+    InvalidArgument,
+    check_account_id,
+    check_regions,
+)
 
 TYPE = "rootguard:config_recorder:ConfigRecorder"
 MODES = ("create", "adopt", "skip")
 CONFIG_ROLE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 CONFIG_SERVICE = "config.amazonaws.com"
+BUCKET_PREFIX = "rootguard-config-"
 
 # Settings an existing (adopted) recorder or channel may hold that differ from ours; the
 # import would fail on any difference, so it ignores them until the mode becomes `create`.
@@ -51,13 +61,17 @@ class ConfigRecorderArgs(TypedDict):
     mode: NotRequired[str]
     """`create` (default), `adopt` (import the existing recorder and channel) or `skip`."""
     global_resources_in_all_regions: NotRequired[bool]
-    """Record global resource types in every region, not only the home region (default false)."""
+    """Record global resource types in every region that can, not only the home region
+    (default false). Regions where AWS Config arrived after February 2022 cannot."""
     recorder_name: NotRequired[str]
     """Name of the recorder in every region; for `adopt`, the existing one's (default "default")."""
     delivery_channel_name: NotRequired[str]
     """Name of the delivery channel in every region; for `adopt`, the existing one's."""
     noncurrent_version_days: NotRequired[int]
     """Days the bucket keeps overwritten object versions before expiring them (default 365)."""
+    keep_bucket_on_destroy: NotRequired[bool]
+    """`pulumi destroy` leaves the delivery bucket, its history and its hardening in the
+    account (default true), or empties and deletes it (false); see secure_bucket."""
 
 
 class ConfigRecorder(pulumi.ComponentResource):
@@ -80,14 +94,11 @@ class ConfigRecorder(pulumi.ComponentResource):
         args: ConfigRecorderArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        validate_args(args)
         super().__init__(TYPE, name, None, opts)
         mode = args.get("mode", "create")
-        if mode not in MODES:
-            raise ValueError(f"ConfigRecorder mode {mode!r} is not one of {', '.join(MODES)}")
         home_region = args["home_region"]
         regions = list(args["regions"])
-        if home_region not in regions:
-            raise ValueError(f"ConfigRecorder home_region {home_region!r} is not in regions")
 
         self.home_recorder = None
         self.recorders = {}
@@ -124,8 +135,9 @@ class ConfigRecorder(pulumi.ComponentResource):
         secure = declare_secure_bucket(
             self,
             f"{name}-bucket",
-            bucket=pulumi.Output.concat("rootguard-config-", account_id, "-", home_region),
+            bucket=pulumi.Output.concat(BUCKET_PREFIX, account_id, "-", home_region),
             region=home_region,
+            keep_on_destroy=args.get("keep_bucket_on_destroy", True),
         )
         bucket, public_access, versioning = secure.bucket, secure.public_access, secure.versioning
         aws.s3.BucketLifecycleConfiguration(
@@ -146,32 +158,27 @@ class ConfigRecorder(pulumi.ComponentResource):
             ],
             region=home_region,
             # Noncurrent-version rules only act on a versioned bucket: version it first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            opts=secure.options(depends_on=[versioning]),
         )
+        # Documents name the bucket by its name, known in a first preview (its ARN output
+        # is not), so a policy can judge them before anything exists.
         bucket_policy = aws.s3.BucketPolicy(
             f"{name}-bucket-policy",
             bucket=bucket.id,
-            policy=pulumi.Output.all(bucket.arn, account_id).apply(
-                lambda values: json.dumps(delivery_bucket_policy(values[0], values[1]))
+            policy=pulumi.Output.all(bucket.bucket, account_id).apply(
+                lambda values: json.dumps(
+                    delivery_bucket_policy(arn_of_bucket(values[0]), values[1])
+                )
             ),
             region=home_region,
             # S3 rejects concurrent configuration calls on one bucket (OperationAborted).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+            opts=secure.options(depends_on=[public_access]),
         )
 
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": CONFIG_SERVICE},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
+            assume_role_policy=pulumi.Output.from_input(account_id).apply(
+                lambda account: json.dumps(service_trust_policy(CONFIG_SERVICE, account))
             ),
             description="AWS Config recorder role (rootguard)",
             opts=child,
@@ -180,6 +187,14 @@ class ConfigRecorder(pulumi.ComponentResource):
             f"{name}-role-policy",
             role=role.name,
             policy_arn=CONFIG_ROLE_POLICY_ARN,
+            opts=child,
+        )
+        delivery_policy = aws.iam.RolePolicy(
+            f"{name}-role-delivery",
+            role=role.id,
+            policy=pulumi.Output.all(bucket.bucket, account_id).apply(
+                lambda values: json.dumps(recorder_delivery_policy(values[0], values[1]))
+            ),
             opts=child,
         )
         self.bucket_name = bucket.bucket
@@ -192,7 +207,8 @@ class ConfigRecorder(pulumi.ComponentResource):
                 role_arn=role.arn,
                 recording_group=aws.cfg.RecorderRecordingGroupArgs(
                     all_supported=True,
-                    include_global_resource_types=region == home_region or all_regions_global,
+                    include_global_resource_types=region == home_region
+                    or (all_regions_global and region in GLOBAL_IAM_RECORDING_REGIONS),
                 ),
                 region=region,
                 opts=pulumi.ResourceOptions(
@@ -211,8 +227,9 @@ class ConfigRecorder(pulumi.ComponentResource):
                     import_=f"{channel_name}@{region}" if adopt else None,
                     ignore_changes=_ADOPT_CHANNEL_IGNORES if adopt else None,
                     # PutDeliveryChannel needs the recorder (NoAvailableConfigurationRecorder)
-                    # and a bucket policy that lets Config write (InsufficientDeliveryPolicy).
-                    depends_on=[recorder, bucket_policy],
+                    # and a bucket Config may write to (InsufficientDeliveryPolicy): through
+                    # the role's policy, or the bucket policy for the service principal.
+                    depends_on=[recorder, bucket_policy, delivery_policy],
                 ),
             )
             status = aws.cfg.RecorderStatus(
@@ -221,9 +238,11 @@ class ConfigRecorder(pulumi.ComponentResource):
                 is_enabled=True,
                 region=region,
                 # Starting the recorder fails without a channel
-                # (NoAvailableDeliveryChannelException) and records nothing without the
-                # role's permissions.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[channel, role_policy]),
+                # (NoAvailableDeliveryChannelException); without the role's permissions it
+                # records and delivers nothing.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[channel, role_policy, delivery_policy]
+                ),
             )
             self.recorders[region] = recorder
             self.delivery_channels[region] = channel
@@ -231,8 +250,65 @@ class ConfigRecorder(pulumi.ComponentResource):
         self.home_recorder = self.recorders[home_region]
 
 
+def validate_args(args: ConfigRecorderArgs) -> None:
+    """Reject malformed args before anything is registered (the stack config's rules)."""
+    check_account_id(args["account_id"], "ConfigRecorder account_id")
+    mode = args.get("mode", "create")
+    if mode not in MODES:
+        raise InvalidArgument("ConfigRecorder mode", mode, "one of " + ", ".join(MODES))
+    regions = list(args["regions"])
+    check_regions(regions, "ConfigRecorder regions")
+    home_region = args["home_region"]
+    if home_region not in regions:
+        raise InvalidArgument(
+            "ConfigRecorder home_region", home_region, f"one of regions ({', '.join(regions)})"
+        )
+    HOME_REGION.check(home_region, "ConfigRecorder home_region")
+    CONFIG_NAME.check(args.get("recorder_name", "default"), "ConfigRecorder recorder_name")
+    channel_name = args.get("delivery_channel_name", "default")
+    CONFIG_NAME.check(channel_name, "ConfigRecorder delivery_channel_name")
+    days = args.get("noncurrent_version_days", 365)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise InvalidArgument(
+            "ConfigRecorder noncurrent_version_days", days, "a whole number of days, 1 or more"
+        )
+
+
+def recorder_delivery_policy(bucket_name: str, account_id: str) -> dict[str, Any]:
+    """What the recorder role needs to deliver to its own bucket.
+
+    Config developer guide, "Permissions for the Amazon S3 Bucket": to a bucket in your
+    account AWS Config delivers as the role: "it assumes the IAM role that you assigned".
+    AWS_ConfigRole only covers "IAM Role Policy for Getting Configuration Details" (no
+    s3:PutObject); these are the statements of "IAM Role Policy for your S3 Bucket", plus
+    s3:ListBucket for the HeadBucket location check Config makes first (without it, an
+    AccessDenied in CloudTrail on every delivery).
+    """
+    bucket = arn_of_bucket(bucket_name)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DeliverConfigurationHistoryAndSnapshots",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+                "Resource": f"{bucket}/AWSLogs/{account_id}/Config/*",
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+            },
+            {
+                "Sid": "CheckDeliveryBucket",
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                "Resource": bucket,
+            },
+        ],
+    }
+
+
 def delivery_bucket_policy(bucket_arn: str, account_id: str) -> dict[str, Any]:
-    """TLS-only bucket policy that lets AWS Config of `account_id` (only) deliver to it."""
+    """TLS-only bucket policy that lets AWS Config of `account_id` (only) deliver to it as the
+    service principal, the way Config writes when a recorder uses the service-linked role
+    (an adopted one may): "Permissions for the Amazon S3 Bucket", step 6."""
     source_account = {"StringEquals": {"aws:SourceAccount": account_id}}
     return {
         "Version": "2012-10-17",

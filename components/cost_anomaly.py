@@ -18,8 +18,17 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired, TypedDict
 
+from .validation import (
+    MAX_ALERT_EMAILS,
+    MONITOR_ARN,
+    REGION,
+    InvalidArgument,
+    check_account_id,
+    check_emails,
+)
+
 TYPE = "rootguard:cost_anomaly:CostAnomalyAlerts"
-MAX_EMAILS = 10
+MAX_EMAILS = MAX_ALERT_EMAILS
 COST_ALERTS_SERVICE = "costalerts.amazonaws.com"
 MONITOR_NAMES = {"SERVICE": "aws-services", "LINKED_ACCOUNT": "linked-accounts"}
 """The AWS-managed monitor dimensions rootguard uses, and the monitor name of each."""
@@ -61,12 +70,9 @@ class CostAnomalyAlerts(pulumi.ComponentResource):
         args: CostAnomalyAlertsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        validate_args(args)
         super().__init__(TYPE, name, None, opts)
         emails = list(args.get("emails", []))
-        if len(emails) > MAX_EMAILS:
-            raise ValueError(f"CostAnomalyAlerts takes at most {MAX_EMAILS} emails")
-        if args["threshold_usd"] <= 0:
-            raise ValueError("CostAnomalyAlerts threshold_usd must be greater than 0")
         prefix = args.get("name_prefix", "rootguard-")
         home_region = args["home_region"]
         child = pulumi.ResourceOptions(parent=self)
@@ -131,6 +137,26 @@ class CostAnomalyAlerts(pulumi.ComponentResource):
         )
         self.topic_arn = topic.arn
         self.register_outputs({"monitor_arn": self.monitor_arn, "topic_arn": self.topic_arn})
+
+
+def validate_args(args: CostAnomalyAlertsArgs) -> None:
+    """Reject malformed args before anything is registered (the stack config's rules)."""
+    check_account_id(args["account_id"], "CostAnomalyAlerts account_id")
+    REGION.check(args["home_region"], "CostAnomalyAlerts home_region")
+    threshold = args["threshold_usd"]
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not 0 < threshold < float("inf")
+    ):
+        raise InvalidArgument(
+            "CostAnomalyAlerts threshold_usd", threshold, "a number of US dollars greater than 0"
+        )
+    # AWS refuses a subscription with more than 10 subscribers, or one listed twice.
+    check_emails(list(args.get("emails", [])), "CostAnomalyAlerts emails", limit=MAX_EMAILS)
+    monitor = args.get("monitor_arn")
+    if monitor is not None:
+        MONITOR_ARN.check(monitor, "CostAnomalyAlerts monitor_arn")
 
 
 def threshold_expression(

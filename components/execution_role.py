@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .root_guard_rule import ORG_FUNCTION_NAME, evaluation_statements
-from .validation import check_account_id
+from .validation import ROLE_NAME, check_account_id
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -59,6 +59,15 @@ def execution_trust_policy(admin_account_id: str, function_role_name: str) -> di
     }
 
 
+def validate_args(args: ExecutionRoleArgs) -> None:
+    """Reject malformed args before anything is registered (the stack config's rules)."""
+    check_account_id(args["admin_account_id"], "admin_account_id")
+    ROLE_NAME.check(args.get("role_name", DEFAULT_ROLE_NAME), "ExecutionRole role_name")
+    ROLE_NAME.check(
+        args.get("function_role_name", ORG_FUNCTION_NAME), "ExecutionRole function_role_name"
+    )
+
+
 def execution_role_policy() -> dict[str, Any]:
     """Exactly what the function does with the role: the root-state reads, PutEvaluations."""
     return {"Version": "2012-10-17", "Statement": evaluation_statements()}
@@ -74,8 +83,8 @@ class ExecutionRole(pulumi.ComponentResource):
         args: ExecutionRoleArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        validate_args(args)
         admin_account_id = args["admin_account_id"]
-        check_account_id(admin_account_id, "admin_account_id")
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(

@@ -24,8 +24,9 @@ from .root_guard_rule import (
     declare_rule_function,
     input_parameters,
 )
-from .secure_bucket import declare_secure_bucket, deny_insecure_transport
-from .validation import check_account_id
+from .secure_bucket import arn_of_bucket, declare_secure_bucket, deny_insecure_transport
+from .trust import service_trust_policy
+from .validation import CONFORMS_BUCKET, REGION, ROLE_NAME, check_account_id
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -43,6 +44,11 @@ AGGREGATOR_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSConfigRoleForOr
 DEFAULT_EXECUTION_ROLE_NAME = "rootguard-config-rule"
 CONFORMS_BUCKET_PREFIX = "awsconfigconforms"
 CONFIG_SERVICE = "config.amazonaws.com"
+CONFORMS_ROLE_ARN_PATTERN = (
+    "arn:aws:iam::*:role/aws-service-role/config-conforms.amazonaws.com/"
+    "AWSServiceRoleForConfigConforms"
+)
+"""The conformance-pack service-linked role of every account: what writes pack results."""
 
 
 class OrganizationBaselineArgs(TypedDict):
@@ -66,6 +72,9 @@ class OrganizationBaselineArgs(TypedDict):
     delivery_bucket: NotRequired[str]
     """Create a hardened bucket of this name (it must start with awsconfigconforms) and
     deliver the pack's results to it (default: AWS Config's own delivery)."""
+    keep_bucket_on_destroy: NotRequired[bool]
+    """`pulumi destroy` leaves that bucket and its contents in the account (default true),
+    or empties and deletes it (false); see secure_bucket."""
     aggregator: NotRequired[bool]
     """Deploy the organization aggregator rootguard-organization (default true)."""
     custom_rule: NotRequired[bool]
@@ -113,18 +122,30 @@ def validate_args(args: OrganizationBaselineArgs) -> None:
     for excluded in args.get("excluded_accounts", []):
         check_account_id(excluded, "excluded_accounts")
     check_account_id(args["account_id"])
+    REGION.check(args["region"], "OrganizationBaseline region")
+    ROLE_NAME.check(
+        args.get("execution_role_name", DEFAULT_EXECUTION_ROLE_NAME),
+        "OrganizationBaseline execution_role_name",
+    )
     bucket = args.get("delivery_bucket")
-    if bucket is not None and not bucket.startswith(CONFORMS_BUCKET_PREFIX):
-        raise ValueError(
-            f"delivery_bucket {bucket!r} must start with {CONFORMS_BUCKET_PREFIX} "
-            "(AWS requires it for an organization conformance pack)"
-        )
+    if bucket is not None:
+        CONFORMS_BUCKET.check(bucket, "OrganizationBaseline delivery_bucket")
 
 
 def conforms_bucket_policy(bucket_arn: str, organization_id: str) -> dict[str, Any]:
-    """TLS only; read and write by principals of this organization only, as AWS documents
-    for an organization conformance pack's delivery bucket."""
-    in_organization = {"StringEquals": {"aws:PrincipalOrgID": organization_id}}
+    """TLS only; read and write by the conformance-pack service-linked role of this
+    organization's accounts only.
+
+    Config developer guide, "Managing Conformance Packs Across all Accounts in Your
+    Organization": "We recommend having limited permissions to the Amazon S3 bucket
+    policy. To limit access, you can use PrincipalOrgID and PrincipalArn conditions" (the
+    ARN being AWSServiceRoleForConfigConforms). PrincipalOrgID alone lets every principal
+    of every account of the organization read and overwrite the results.
+    """
+    in_organization = {
+        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+        "ArnLike": {"aws:PrincipalArn": CONFORMS_ROLE_ARN_PATTERN},
+    }
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -145,19 +166,6 @@ def conforms_bucket_policy(bucket_arn: str, organization_id: str) -> dict[str, A
                 "Resource": bucket_arn,
                 "Condition": in_organization,
             },
-        ],
-    }
-
-
-def config_service_trust_policy() -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": CONFIG_SERVICE},
-                "Action": "sts:AssumeRole",
-            }
         ],
     }
 
@@ -203,6 +211,7 @@ class OrganizationBaseline(pulumi.ComponentResource):
             *args.get("stack_set_instances", []),
             *args.get("member_stacks", []),
         ]
+        self._organization: pulumi.Output[str] | None = None
 
         self.delegated_administrators = []
         admin = args.get("delegated_admin_account_id")
@@ -237,12 +246,17 @@ class OrganizationBaseline(pulumi.ComponentResource):
                 region=region,
                 function_name=ORG_FUNCTION_NAME,
                 execution_role_name=parameters["ExecutionRoleName"],
+                organization_id=self._organization_id(),
                 log_retention_days=args.get("log_retention_days", 365),
             )
             # AWS Config of every member account invokes the function, so no
-            # `source_account` can be named; Lambda offers no organization condition for a
-            # service principal. The function acts only through the execution role, which
-            # each member creates to trust this function's role alone.
+            # `source_account` can be named, and an organization condition does not work
+            # for a service principal ("Permissions for the Amazon S3 Bucket": Config as
+            # the service principal "won't work with organization ID or organization units
+            # based conditions"). Lambda AddPermission warns that without a source "other
+            # accounts could potentially configure resources in their account to invoke
+            # your Lambda function": the function itself refuses their events (Scenario
+            # 13), and its role may assume execution roles in this organization only.
             permission = aws.lambda_.Permission(
                 f"{name}-rule-invoke",
                 action="lambda:InvokeFunction",
@@ -292,20 +306,24 @@ class OrganizationBaseline(pulumi.ComponentResource):
         bucket_name = args.get("delivery_bucket")
         if bucket_name is not None:
             secure = declare_secure_bucket(
-                self, f"{name}-conforms-bucket", bucket=bucket_name, region=region
+                self,
+                f"{name}-conforms-bucket",
+                bucket=bucket_name,
+                region=region,
+                keep_on_destroy=args.get("keep_bucket_on_destroy", True),
             )
-            organization_id = aws.organizations.get_organization_output(
-                opts=pulumi.InvokeOutputOptions(parent=self)
-            ).id
             bucket_policy = aws.s3.BucketPolicy(
                 f"{name}-conforms-bucket-policy",
                 bucket=secure.bucket.id,
-                policy=pulumi.Output.all(secure.bucket.arn, organization_id).apply(
-                    lambda values: json.dumps(conforms_bucket_policy(values[0], values[1]))
+                # By name, not ARN output: the document is known in a first preview.
+                policy=pulumi.Output.all(secure.bucket.bucket, self._organization_id()).apply(
+                    lambda values: json.dumps(
+                        conforms_bucket_policy(arn_of_bucket(values[0]), values[1])
+                    )
                 ),
                 region=region,
                 # S3 rejects concurrent configuration calls on one bucket (OperationAborted).
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[secure.public_access]),
+                opts=secure.options(depends_on=[secure.public_access]),
             )
             dependencies.append(bucket_policy)
         pack = aws.cfg.OrganizationConformancePack(
@@ -321,10 +339,18 @@ class OrganizationBaseline(pulumi.ComponentResource):
         )
         return pack.arn
 
+    def _organization_id(self) -> pulumi.Output[str]:
+        """This organization's id: one invoke, shared by everything bounded by it."""
+        if self._organization is None:
+            self._organization = aws.organizations.get_organization_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).id
+        return self._organization
+
     def _aggregator(self, name: str, region: str) -> pulumi.Output[str]:
         role = aws.iam.Role(
             f"{name}-aggregator-role",
-            assume_role_policy=json.dumps(config_service_trust_policy()),
+            assume_role_policy=json.dumps(service_trust_policy(CONFIG_SERVICE)),
             description="Lets AWS Config list the organization's accounts (rootguard aggregator).",
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .validation import check_account_id
+from .validation import FREQUENCY, REGION, ROLE_NAME, InvalidArgument, check_account_id
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -34,6 +34,9 @@ MEMORY_MB = 128
 TIMEOUT_SECONDS = 120
 """Covers the handler's bounded credential-report wait (60 s) plus retried API calls."""
 RULE_FUNCTION_FOLDER = "rule_function"
+
+ORGANIZATION_READ_ACTIONS = ["organizations:DescribeAccount"]
+"""How the organization rule's function refuses an account outside its organization."""
 
 # Exactly the IAM calls the handler makes; none of them takes a resource ARN.
 IAM_READ_ACTIONS = [
@@ -60,6 +63,9 @@ class RootGuardRuleArgs(TypedDict):
     execution_role_name: NotRequired[str]
     """Rule parameter ExecutionRoleName: the role the function assumes in an event's
     account that is not its own (organization rules). Absent: single-account mode."""
+    organization_id: NotRequired[pulumi.Input[str]]
+    """With execution_role_name (required then): the organization whose accounts the
+    function may evaluate; it assumes roles in, and evaluates, no other account."""
     log_retention_days: NotRequired[int]
     """Retention of the function's log group. Default 365."""
     maximum_execution_frequency: NotRequired[str]
@@ -123,8 +129,11 @@ def rule_function_policy(
     region: str,
     execution_role_name: str | None = None,
     function_name: str = FUNCTION_NAME,
+    organization_id: str | None = None,
 ) -> dict[str, Any]:
-    """Least privilege for the handler: its IAM reads, PutEvaluations, its own logs."""
+    """Least privilege for the handler: its IAM reads, PutEvaluations, its own logs; with
+    an execution role, the membership check and AssumeRole, both bound to
+    `organization_id`."""
     log_group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name(function_name)}"
     statements = [
         *evaluation_statements(),
@@ -136,14 +145,28 @@ def rule_function_policy(
         },
     ]
     if execution_role_name:
-        statements.append(
+        if not organization_id:
+            raise ValueError("an execution role needs the organization_id that bounds it")
+        statements += [
             {
+                # Organizations API reference, DescribeAccount: accounts of this
+                # organization only; the handler's refusal of the others (Scenario 13).
+                "Sid": "CheckMembership",
+                "Effect": "Allow",
+                "Action": list(ORGANIZATION_READ_ACTIONS),
+                "Resource": f"arn:aws:organizations::*:account/{organization_id}/*",
+            },
+            {
+                # IAM user guide, "AWS global condition context keys", aws:ResourceOrgID:
+                # the organization of the account that owns the requested resource, here
+                # the role: a role a stranger's account names is never assumed.
                 "Sid": "AssumeExecutionRoleInMemberAccounts",
                 "Effect": "Allow",
                 "Action": ["sts:AssumeRole"],
                 "Resource": [f"arn:aws:iam::*:role/{execution_role_name}"],
-            }
-        )
+                "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}},
+            },
+        ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -184,6 +207,7 @@ def declare_rule_function(
     region: str,
     function_name: str = FUNCTION_NAME,
     execution_role_name: str | None = None,
+    organization_id: pulumi.Input[str] | None = None,
     log_retention_days: int = 365,
 ) -> aws.lambda_.Function:
     """The rule's Lambda with its log group, role and inline policy, as children of `parent`.
@@ -211,9 +235,11 @@ def declare_rule_function(
     role_policy = aws.iam.RolePolicy(
         f"{name}-role-policy",
         role=role.id,
-        policy=pulumi.Output.from_input(account_id).apply(
-            lambda account: json.dumps(
-                rule_function_policy(account, region, execution_role_name, function_name)
+        policy=pulumi.Output.all(account_id, organization_id).apply(
+            lambda values: json.dumps(
+                rule_function_policy(
+                    values[0], region, execution_role_name, function_name, values[1]
+                )
             )
         ),
         opts=child,
@@ -237,6 +263,30 @@ def declare_rule_function(
     )
 
 
+def validate_args(args: RootGuardRuleArgs) -> None:
+    """Reject malformed args before anything is registered (the stack config's rules)."""
+    check_account_id(args["account_id"], "RootGuardRule account_id")
+    REGION.check(args["region"], "RootGuardRule region")
+    FREQUENCY.check(
+        args.get("maximum_execution_frequency", "TwentyFour_Hours"),
+        "RootGuardRule maximum_execution_frequency",
+    )
+    window = args.get("root_use_window_days", 0)
+    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
+        raise InvalidArgument(
+            "RootGuardRule root_use_window_days", window, "a whole number of days, 0 (off) or more"
+        )
+    role_name = args.get("execution_role_name")
+    if role_name is not None:
+        ROLE_NAME.check(role_name, "RootGuardRule execution_role_name")
+        if args.get("organization_id") is None:
+            raise InvalidArgument(
+                "RootGuardRule organization_id",
+                None,
+                "the organization the execution role may be assumed in (with execution_role_name)",
+            )
+
+
 class RootGuardRule(pulumi.ComponentResource):
     function_arn: pulumi.Output[str]
     """ARN of the rule's Lambda function."""
@@ -249,9 +299,9 @@ class RootGuardRule(pulumi.ComponentResource):
         args: RootGuardRuleArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        validate_args(args)
         account_id = args["account_id"]
         region = args["region"]
-        check_account_id(account_id)
         parameters = rule_input_parameters(args)
         super().__init__(TYPE, name, None, opts)
 
@@ -261,6 +311,7 @@ class RootGuardRule(pulumi.ComponentResource):
             account_id=account_id,
             region=region,
             execution_role_name=args.get("execution_role_name"),
+            organization_id=args.get("organization_id"),
             log_retention_days=args.get("log_retention_days", 365),
         )
         permission = aws.lambda_.Permission(

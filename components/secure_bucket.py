@@ -1,9 +1,22 @@
 """A private S3 bucket as rootguard's delivery buckets need it: every public access block,
 versioning and default encryption. The caller adds its own bucket policy (depending on
-`public_access`: S3 rejects concurrent configuration calls on one bucket)."""
+`public_access`: S3 rejects concurrent configuration calls on one bucket) with `options()`.
+
+What `pulumi destroy` does with it is the caller's choice, `keep_on_destroy`:
+
+- kept (the default for rootguard's buckets): the bucket and every setting of it (public
+  access block, versioning, encryption, and the caller's policy and lifecycle through
+  `options()`) are retained: destroy removes them from the stack and leaves them in the
+  account, hardened, with the history they hold. A versioned bucket could not be deleted
+  anyway: S3 API reference, DeleteBucket: "All objects (including all object versions and
+  delete markers) in the bucket must be deleted before the bucket itself can be deleted".
+- not kept: `force_destroy`, so destroy empties the bucket (every version) and deletes it.
+  pulumi-aws: force_destroy takes effect only after "a successful `pulumi up`" has stored it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +29,39 @@ class SecureBucket:
     bucket: aws.s3.Bucket
     public_access: aws.s3.BucketPublicAccessBlock
     versioning: aws.s3.BucketVersioning
+    parent: pulumi.Resource
+    keep_on_destroy: bool
+
+    def options(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        """Options of a further setting of this bucket (policy, lifecycle): same parent,
+        kept on destroy when the bucket is."""
+        return pulumi.ResourceOptions(
+            parent=self.parent,
+            depends_on=list(depends_on) or None,
+            retain_on_delete=self.keep_on_destroy or None,
+        )
 
 
 def declare_secure_bucket(
-    parent: pulumi.Resource, name: str, *, bucket: pulumi.Input[str], region: str
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    bucket: pulumi.Input[str],
+    region: str,
+    keep_on_destroy: bool = True,
 ) -> SecureBucket:
     """Children of `parent`: `{name}`, `{name}-public-access`, `{name}-versioning`,
     `{name}-encryption`."""
-    child = pulumi.ResourceOptions(parent=parent)
-    created = aws.s3.Bucket(name, bucket=bucket, region=region, opts=child)
+    # A kept bucket keeps its hardening too: a retained bucket whose public access block
+    # and TLS-only policy were deleted would be the worst of both.
+    child = pulumi.ResourceOptions(parent=parent, retain_on_delete=keep_on_destroy or None)
+    created = aws.s3.Bucket(
+        name,
+        bucket=bucket,
+        force_destroy=None if keep_on_destroy else True,
+        region=region,
+        opts=child,
+    )
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",
         bucket=created.id,
@@ -57,7 +94,13 @@ def declare_secure_bucket(
         region=region,
         opts=child,
     )
-    return SecureBucket(created, public_access, versioning)
+    return SecureBucket(created, public_access, versioning, parent, keep_on_destroy)
+
+
+def arn_of_bucket(bucket_name: str) -> str:
+    """The bucket's ARN from its name: known as soon as the name is, so a first preview
+    (and a policy judging it) sees every policy document that names the bucket."""
+    return f"arn:aws:s3:::{bucket_name}"
 
 
 def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:

@@ -15,20 +15,17 @@ follow AWS without a hand-kept list.
 
 from __future__ import annotations
 
-import functools
 import json
 import types
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import botocore.session
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
-    EmailStr,
     Field,
     GetCoreSchemaHandler,
     StrictBool,
@@ -43,20 +40,34 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, core_schema
 
+from rootguard.components.validation import (
+    ACCOUNT_ID,
+    CONFIG_NAME,
+    CONFORMS_BUCKET,
+    EMAIL,
+    FREQUENCY,
+    HOME_REGION,
+    MAX_ALERT_EMAILS,
+    MONITOR_ARN,
+    OPT_IN_REGION,
+    PARTITION,
+    REGION,
+    ROLE_NAME,
+    first_repeat,
+)
+from rootguard.components.validation import (  # re-exported: the shared rules' AWS data
+    CONFORMS_BUCKET_PREFIX as CONFORMS_BUCKET_PREFIX,
+)
+from rootguard.components.validation import aws_regions as aws_regions
+from rootguard.components.validation import execution_frequencies as execution_frequencies
 from rootguard.errors import UsageError
 
 NAMESPACE = "rootguard"
-PARTITION = "aws"
-"""Only the commercial partition: provider role ARNs and policies are written `arn:aws:`."""
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_FREQUENCY = "TwentyFour_Hours"
-MAX_ALERT_EMAILS = 10
-"""AWS Cost Anomaly Detection takes at most 10 email subscribers per subscription."""
 DEFAULT_EXECUTION_ROLE_NAME = "rootguard-config-rule"
 """The role the organization rule's function assumes in each member account."""
-CONFORMS_BUCKET_PREFIX = "awsconfigconforms"
-"""AWS requires an organization conformance pack's delivery bucket to start with this."""
 MAX_EXCLUDED_ACCOUNTS = 1000
 """PutOrganizationConformancePack takes at most 1000 excluded accounts."""
 
@@ -73,23 +84,6 @@ class ConfigError(UsageError):
         self.value_text = value_text
         self.expected = expected
         super().__init__(f"{key}: {value_text}; expected {expected}")
-
-
-# --------------------------------------------------------------------------- AWS data
-
-
-@functools.cache
-def aws_regions() -> tuple[str, ...]:
-    """Regions where AWS Config exists in the commercial partition (botocore's endpoint data)."""
-    session = botocore.session.get_session()
-    return tuple(session.get_available_regions("config", partition_name=PARTITION))
-
-
-@functools.cache
-def execution_frequencies() -> tuple[str, ...]:
-    """`MaximumExecutionFrequency` values AWS Config accepts (botocore's service model)."""
-    model = botocore.session.get_session().get_service_model("config")
-    return tuple(model.shape_for("MaximumExecutionFrequency").enum)
 
 
 # ------------------------------------------------------------------ field expectations
@@ -128,18 +122,6 @@ def _one_of(values: tuple[str, ...]) -> str:
     return "one of " + ", ".join(values)
 
 
-def _in_aws_regions(value: str) -> str:
-    if value not in aws_regions():
-        raise ValueError("unknown region")
-    return value
-
-
-def _in_frequencies(value: str) -> str:
-    if value not in execution_frequencies():
-        raise ValueError("unknown frequency")
-    return value
-
-
 def _digits_to_int(value: Any) -> Any:
     """`pulumi config set --path` stores a number as a string: accept "30" as 30."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
@@ -153,13 +135,14 @@ def _positive_number(value: Any) -> Any:
     return value
 
 
+# The rules are components/validation.py's, shared with the components' own checks.
 AccountId = Annotated[
     StrictStr,
-    StringConstraints(pattern=r"^[0-9]{12}$"),
+    AfterValidator(ACCOUNT_ID.validate),
     Expect(
-        "a 12-digit AWS account id as a quoted string",
+        f"{ACCOUNT_ID.expected} as a quoted string",
         when_int=(
-            'a 12-digit AWS account id as a quoted string (quote it: id: "012345678901"; '
+            f'{ACCOUNT_ID.expected} as a quoted string (quote it: id: "012345678901"; '
             "YAML reads an unquoted id as a number and drops leading zeros)"
         ),
     ),
@@ -169,48 +152,29 @@ AccountName = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"),
     Expect("a name of 1-63 letters, digits, '_', '.' or '-' starting with a letter or digit"),
 ]
-RoleName = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"),
-    Expect("an IAM role name (1-64 of letters, digits and +=,.@_-)"),
-]
+RoleName = Annotated[StrictStr, AfterValidator(ROLE_NAME.validate), Expect(ROLE_NAME.expected)]
 MonitorArn = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^arn:aws:ce::[0-9]{12}:anomalymonitor/[0-9A-Za-z-]{1,64}$"),
-    Expect("a Cost Anomaly Detection monitor ARN (arn:aws:ce::<account id>:anomalymonitor/<id>)"),
+    StrictStr, AfterValidator(MONITOR_ARN.validate), Expect(MONITOR_ARN.expected)
 ]
 
 
-Region = Annotated[
-    StrictStr,
-    AfterValidator(_in_aws_regions),
-    Expect("an AWS region name such as us-east-1 (one botocore lists for AWS Config)"),
+Region = Annotated[StrictStr, AfterValidator(REGION.validate), Expect(REGION.expected)]
+OptInRegion = Annotated[
+    StrictStr, AfterValidator(OPT_IN_REGION.validate), Expect(OPT_IN_REGION.expected)
 ]
-Email = Annotated[EmailStr, Expect("a valid email address")]
+Email = Annotated[StrictStr, AfterValidator(EMAIL.validate), Expect(EMAIL.expected)]
 ConfigName = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,256}$"),
-    Expect("an AWS Config name of 1-256 letters, digits, '_', '.' or '-'"),
+    StrictStr, AfterValidator(CONFIG_NAME.validate), Expect(CONFIG_NAME.expected)
 ]
 
 
 ConformsBucket = Annotated[
-    StrictStr,
-    StringConstraints(pattern=rf"^{CONFORMS_BUCKET_PREFIX}[a-z0-9.-]{{0,45}}[a-z0-9]$"),
-    Expect(
-        f"an S3 bucket name starting with {CONFORMS_BUCKET_PREFIX} (AWS requires it for an "
-        "organization conformance pack): lowercase letters, digits, '.' and '-', at most "
-        "63 characters, ending with a letter or digit"
-    ),
+    StrictStr, AfterValidator(CONFORMS_BUCKET.validate), Expect(CONFORMS_BUCKET.expected)
 ]
 Bool = Annotated[StrictBool, Expect("true or false")]
 
 
-Frequency = Annotated[
-    StrictStr,
-    AfterValidator(_in_frequencies),
-    Expect(_one_of(execution_frequencies())),
-]
+Frequency = Annotated[StrictStr, AfterValidator(FREQUENCY.validate), Expect(FREQUENCY.expected)]
 
 
 # ------------------------------------------------------------------------------ models
@@ -292,6 +256,9 @@ class RecorderConfig(_Model):
     global_resources_in_all_regions: Annotated[StrictBool, Expect("true or false")] = False
     recorder_name: ConfigName = "default"
     delivery_channel_name: ConfigName = "default"
+    keep_bucket_on_destroy: Bool = True
+    """`pulumi destroy` leaves the delivery bucket, its history and its hardening in the
+    account (true), or empties and deletes it (false)."""
 
 
 class RulesConfig(_Model):
@@ -314,11 +281,28 @@ class RulesConfig(_Model):
 
 
 class AlarmConfig(_Model):
-    """`rootguard:alarm`: the root sign-in alarm (EventBridge rule in us-east-1)."""
+    """`rootguard:alarm`: the root activity alarm (EventBridge rules in every region the
+    accounts can be used in, an SNS topic in us-east-1)."""
 
     enabled: Bool = True
     emails: Annotated[list[Email], Expect("a list of email addresses")] = []
     """Subscribed to the alarm topic (each confirms once)."""
+    opt_in_regions: Annotated[list[OptInRegion], Expect("a list of opt-in AWS region names")] = []
+    """Opt-in regions enabled in the accounts (beyond rootguard:regions): root API calls
+    there alarm too. The regions enabled by default are always covered."""
+
+    @model_validator(mode="after")
+    def _unique_regions(self) -> AlarmConfig:
+        repeat = first_repeat(self.opt_in_regions)
+        if repeat is not None:
+            index, earlier = repeat
+            region = self.opt_in_regions[index]
+            raise _error_at(
+                f"optInRegions[{index}]",
+                region,
+                f"each region once (optInRegions[{earlier}] is {region} too)",
+            )
+        return self
 
 
 class ExecutionRoleConfig(_Model):
@@ -344,6 +328,9 @@ class ConformancePackConfig(_Model):
     """Accounts the pack (and the organization custom rule) leave out."""
     delivery_bucket: ConformsBucket | None = None
     """A hardened bucket of this name is created and receives the pack's results."""
+    keep_bucket_on_destroy: Bool = True
+    """`pulumi destroy` leaves that bucket and its contents in the account (true), or
+    empties and deletes it (false)."""
 
     @model_validator(mode="after")
     def _unique_excluded(self) -> ConformancePackConfig:
@@ -456,6 +443,9 @@ class StackConfig(_Model):
                 self.home_region,
                 f"one of rootguard:regions ({', '.join(self.regions)})",
             )
+        if not HOME_REGION.accepts(self.home_region):
+            # The home region records the global IAM types and runs the root rules.
+            raise _error_at("homeRegion", self.home_region, HOME_REGION.expected)
         for field in ("id", "name"):
             seen: dict[str, int] = {}
             for index, account in enumerate(self.listed_accounts):
@@ -467,16 +457,20 @@ class StackConfig(_Model):
                         f"a unique account {field} (accounts[{seen[value]}] has it too)",
                     )
                 seen[value] = index
-        seen_emails: dict[str, int] = {}
-        for index, email in enumerate(self.alerts.emails):
-            # AWS rejects a subscription that lists one subscriber twice.
-            if email.lower() in seen_emails:
+        for key, emails in (
+            ("alerts.emails", self.alerts.emails),
+            ("alarm.emails", self.alarm.emails),
+        ):
+            # AWS rejects a subscription that lists one subscriber twice; an SNS topic
+            # subscribes an address once.
+            repeat = first_repeat(emails, fold=str.lower)
+            if repeat is not None:
+                index, earlier = repeat
                 raise _error_at(
-                    f"alerts.emails[{index}]",
-                    email,
-                    f"each address once (alerts.emails[{seen_emails[email.lower()]}] is it too)",
+                    f"{key}[{index}]",
+                    emails[index],
+                    f"each address once ({key}[{earlier}] is it too)",
                 )
-            seen_emails[email.lower()] = index
         if self.organization is not None and self.organization.rollout == "stackset":
             check_stackset_organization(self)
         if self.accounts and self.organization is None and self.alerts.cost_monitor_arn:

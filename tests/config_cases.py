@@ -164,6 +164,15 @@ BAD_CONFIGS: list[BadConfig] = [
         contains=("an AWS region name",),
     ),
     BadConfig(
+        # Config API reference, RecordingGroup: no global IAM types "in Regions supported
+        # by Config after February 2022"; the root-account rules are not offered there.
+        "home-region-after-february-2022",
+        {"homeRegion": "il-central-1", "regions": ["us-east-1", "il-central-1"]},
+        "rootguard:homeRegion",
+        "'il-central-1'",
+        contains=("records the global IAM types", "before February 2022", "us-east-1"),
+    ),
+    BadConfig(
         "home-region-not-in-regions",
         {"homeRegion": "us-east-1", "regions": ["eu-west-1"]},
         "rootguard:homeRegion",
@@ -215,6 +224,13 @@ BAD_CONFIGS: list[BadConfig] = [
         expected="a valid email address",
     ),
     BadConfig(
+        "email-with-display-name",
+        {"alerts": {"emails": ["Sec Ops <secops@example.com>"]}},
+        "rootguard:alerts.emails[0]",
+        "'Sec Ops <secops@example.com>'",
+        expected="a valid email address",
+    ),
+    BadConfig(
         "email-duplicate",
         {"alerts": {"emails": ["ops@example.com", "OPS@example.com"]}},
         "rootguard:alerts.emails[1]",
@@ -238,6 +254,13 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:recorder.mode",
         "'manage'",
         expected="one of create, adopt, skip",
+    ),
+    BadConfig(
+        "recorder-keep-bucket-not-bool",
+        {"recorder": {"keepBucketOnDestroy": "no"}},
+        "rootguard:recorder.keepBucketOnDestroy",
+        "'no'",
+        expected="true or false",
     ),
     BadConfig(
         "global-switch-not-bool",
@@ -330,8 +353,8 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:recorder",
         "'skip'",
         expected=(
-            "a mapping with keys deliveryChannelName, globalResourcesInAllRegions, mode, "
-            "recorderName"
+            "a mapping with keys deliveryChannelName, globalResourcesInAllRegions, "
+            "keepBucketOnDestroy, mode, recorderName"
         ),
     ),
     BadConfig(
@@ -400,7 +423,42 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:alarm.email",
         "[]",
         NOT_A_KEY,
-        expected="one of emails, enabled",
+        expected="one of emails, enabled, optInRegions",
+    ),
+    BadConfig(
+        "alarm-email-duplicate",
+        {"alarm": {"emails": ["oncall@example.com", "OnCall@example.com"]}},
+        "rootguard:alarm.emails[1]",
+        "'OnCall@example.com'",
+        expected="each address once (alarm.emails[0] is it too)",
+    ),
+    BadConfig(
+        "alarm-opt-in-region-enabled-by-default",
+        {"alarm": {"optInRegions": ["af-south-1", "eu-west-2"]}},
+        "rootguard:alarm.optInRegions[1]",
+        "'eu-west-2'",
+        contains=("an opt-in region", "the regions enabled by default are always covered"),
+    ),
+    BadConfig(
+        "alarm-opt-in-region-unknown",
+        {"alarm": {"optInRegions": ["mars-north-1"]}},
+        "rootguard:alarm.optInRegions[0]",
+        "'mars-north-1'",
+        contains=("an opt-in region",),
+    ),
+    BadConfig(
+        "alarm-opt-in-region-duplicate",
+        {"alarm": {"optInRegions": ["af-south-1", "af-south-1"]}},
+        "rootguard:alarm.optInRegions[1]",
+        "'af-south-1'",
+        expected="each region once (optInRegions[0] is af-south-1 too)",
+    ),
+    BadConfig(
+        "alarm-opt-in-regions-not-a-list",
+        {"alarm": {"optInRegions": "af-south-1"}},
+        "rootguard:alarm.optInRegions",
+        "'af-south-1'",
+        expected="a list of opt-in AWS region names",
     ),
     BadConfig(
         "execution-role-no-admin",
@@ -525,7 +583,15 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:organization.conformancePack.hardwareMFA",
         "True",
         NOT_A_KEY,
-        expected="one of deliveryBucket, enabled, excludedAccounts, hardwareMfa",
+        expected="one of deliveryBucket, enabled, excludedAccounts, hardwareMfa, "
+        "keepBucketOnDestroy",
+    ),
+    BadConfig(
+        "organization-pack-keep-bucket-not-bool",
+        {"organization": {"conformancePack": {"keepBucketOnDestroy": "no"}}},
+        "rootguard:organization.conformancePack.keepBucketOnDestroy",
+        "'no'",
+        expected="true or false",
     ),
     BadConfig(
         "organization-aggregator-not-bool",
@@ -553,7 +619,7 @@ BAD_CONFIGS: list[BadConfig] = [
         {"alarm": "on"},
         "rootguard:alarm",
         "'on'",
-        expected="a mapping with keys emails, enabled",
+        expected="a mapping with keys emails, enabled, optInRegions",
     ),
     BadConfig(
         "execution-role-not-a-mapping",
@@ -567,7 +633,8 @@ BAD_CONFIGS: list[BadConfig] = [
         {"organization": {"conformancePack": "on"}},
         "rootguard:organization.conformancePack",
         "'on'",
-        expected="a mapping with keys deliveryBucket, enabled, excludedAccounts, hardwareMfa",
+        expected="a mapping with keys deliveryBucket, enabled, excludedAccounts, hardwareMfa, "
+        "keepBucketOnDestroy",
     ),
     BadConfig(
         "organization-pack-enabled-not-bool",

@@ -38,6 +38,7 @@ class Registration:
     property_dependencies: dict[str, list[str]]
     import_id: str
     ignore_changes: list[str]
+    retain_on_delete: bool = False
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -93,6 +94,7 @@ class RecordingMonitor(pulumi_mocks_module.MockMonitor):
                     },
                     import_id=request.importId,
                     ignore_changes=list(request.ignoreChanges),
+                    retain_on_delete=bool(request.retainOnDelete),
                     inputs=rpc.deserialize_properties(request.object),
                     outputs=rpc.deserialize_properties(response.object),
                 )

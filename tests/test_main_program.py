@@ -129,14 +129,18 @@ def test_main_dev_stack_custom_rule_and_alarm_per_account(
     _run_program(pulumi_mocks, monkeypatch, config)
     home = config["rootguard:homeRegion"]
     names = sorted(account["name"] for account in config["rootguard:accounts"])
-    for type_, region in [
-        ("aws:lambda/function:Function", home),
-        ("aws:lambda/permission:Permission", home),
-        ("aws:cloudwatch/eventRule:EventRule", "us-east-1"),
+    central_rules = [
+        r
+        for r in pulumi_mocks.of_type("aws:cloudwatch/eventRule:EventRule")
+        if r.name.endswith("-root-signin-alarm-rule")
+    ]
+    for found, region in [
+        (pulumi_mocks.of_type("aws:lambda/function:Function"), home),
+        (pulumi_mocks.of_type("aws:lambda/permission:Permission"), home),
+        (central_rules, "us-east-1"),
     ]:
-        found = pulumi_mocks.of_type(type_)
-        assert sorted(_account_of(pulumi_mocks, reg) for reg in found) == names, type_
-        assert {reg.inputs["region"] for reg in found} == {region}, type_
+        assert sorted(_account_of(pulumi_mocks, reg) for reg in found) == names
+        assert {reg.inputs["region"] for reg in found} == {region}
     custom = [
         reg
         for reg in pulumi_mocks.of_type("aws:cfg/rule:Rule")
@@ -171,6 +175,26 @@ def test_main_rule_and_alarm_settings_from_config(
     alarm_emails = [s for s in subscriptions if s.inputs.get("region") == "us-east-1"]
     assert len(alarm_emails) == 3
     assert {s.inputs["endpoint"] for s in alarm_emails} == {"oncall@example.com"}
+
+
+def test_main_alarm_opt_in_regions_and_bucket_choice_from_config(
+    pulumi_mocks: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _dev_config()
+    config["rootguard:alarm"] = {"optInRegions": ["af-south-1"]}
+    config["rootguard:recorder"] = {"keepBucketOnDestroy": False}
+    _run_program(pulumi_mocks, monkeypatch, config)
+    forwarders = [
+        r
+        for r in pulumi_mocks.of_type("aws:cloudwatch/eventRule:EventRule")
+        if r.inputs["region"] == "af-south-1"
+    ]
+    assert sorted(_account_of(pulumi_mocks, r) for r in forwarders) == sorted(
+        a["name"] for a in config["rootguard:accounts"]
+    )
+    buckets = pulumi_mocks.of_type("aws:s3/bucket:Bucket")
+    assert [b.inputs.get("forceDestroy") for b in buckets] == [True] * 3
+    assert not any(b.retain_on_delete for b in buckets)
 
 
 @pytest.mark.parametrize(

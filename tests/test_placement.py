@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from rootguard.components.validation import DEFAULT_ENABLED_REGIONS, GLOBAL_IAM_RECORDING_REGIONS
 
 from rootguard.config import aws_regions, execution_frequencies
 from rootguard.engine.program import run_program
@@ -37,6 +38,8 @@ STACK = "gen"
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 ALARM_REGION = "us-east-1"
 """Where AWS records root console sign-ins, so where the alarm lives whatever `regions` is."""
+HOME_REGIONS = sorted(GLOBAL_IAM_RECORDING_REGIONS)
+"""Regions a stack may call home: where Config records the global IAM types."""
 
 PROVIDER = "pulumi:providers:aws"
 BASELINE = "rootguard:account_baseline:AccountBaseline"
@@ -167,8 +170,10 @@ def specs(draw: st.DrawFn) -> Spec:
         accounts.append(Account(account_id, name_or_default, draw(_role_names), monitor))
     # Nor may a name equal another account's defaulted name (its id).
     assume(len({account.label for account in accounts}) == count)
-    regions = draw(st.lists(st.sampled_from(aws_regions()), min_size=1, max_size=4, unique=True))
-    home_region = draw(st.sampled_from(regions))
+    home_region = draw(st.sampled_from(HOME_REGIONS))
+    others = draw(st.lists(st.sampled_from(aws_regions()), max_size=3, unique=True))
+    regions = [region for region in others if region != home_region]
+    regions.insert(draw(st.integers(min_value=0, max_value=len(regions))), home_region)
     write_home_region = draw(st.booleans())
     return Spec(
         accounts=tuple(accounts),
@@ -321,8 +326,9 @@ def check_one_provider_per_account(view: PlanView, spec: Spec) -> None:
 
 def check_per_region_resources_set_region(view: PlanView, spec: Spec) -> None:
     """Every resource of a regional type (one with a `region` input in pulumi-aws v7)
-    sets it, to one of the stack's regions (or us-east-1, the root sign-in alarm's)."""
-    allowed = {*spec.regions, ALARM_REGION}
+    sets it, to one of the stack's regions, or of the regions enabled by default (the root
+    activity alarm's rules)."""
+    allowed = {*spec.regions, *DEFAULT_ENABLED_REGIONS}
     for resource in view.aws_resources():
         if not takes_region(resource["type"]):
             continue  # global types (IAM, Cost Explorer): the provider's region is moot
@@ -355,7 +361,8 @@ def check_global_types_recorded_once(view: PlanView, spec: Spec) -> None:
     if spec.mode == "skip":
         expected = []
     elif spec.global_everywhere:
-        expected = sorted(spec.regions)
+        # Not where Config arrived after February 2022: it cannot record them there.
+        expected = sorted(r for r in spec.regions if r in GLOBAL_IAM_RECORDING_REGIONS)
     else:
         expected = [spec.home_region]
     for account in spec.accounts:
@@ -456,13 +463,15 @@ def check_custom_rule_once_in_home_region(view: PlanView, spec: Spec) -> None:
         )
 
 
-def check_root_signin_alarm_once_in_us_east_1(view: PlanView, spec: Spec) -> None:
-    """Per account, one EventBridge rule on root sign-ins, in us-east-1 (where AWS
-    records them) whatever the stack's regions."""
+def check_root_activity_alarmed_in_every_region(view: PlanView, spec: Spec) -> None:
+    """Per account, one EventBridge rule on root activity in every region it can be used
+    in (the regions enabled by default, and the stack's): us-east-1, where root sign-ins
+    are recorded, among them."""
+    expected = sorted({*DEFAULT_ENABLED_REGIONS, *spec.regions})
     for account in spec.accounts:
         found = view.regions_of(EVENT_RULE, account.id)
-        assert found == [ALARM_REGION], (
-            f"account {account.id}: root sign-in event rules in {found}; expected [{ALARM_REGION}]"
+        assert found == expected, (
+            f"account {account.id}: root activity rules in {found}; expected {expected}"
         )
 
 
@@ -475,7 +484,7 @@ PLACEMENT_CHECKS: tuple[Check, ...] = (
     check_cost_alerts_once_in_home_region,
     check_nothing_on_default_provider,
     check_custom_rule_once_in_home_region,
-    check_root_signin_alarm_once_in_us_east_1,
+    check_root_activity_alarmed_in_every_region,
 )
 
 
@@ -593,7 +602,7 @@ def _recorder_without_region(doc: dict[str, Any]) -> None:
 
 
 def _bucket_outside_regions(doc: dict[str, Any]) -> None:
-    _find(doc, "aws:s3/bucket:Bucket", PROD)["inputs"]["region"] = "sa-east-1"
+    _find(doc, "aws:s3/bucket:Bucket", PROD)["inputs"]["region"] = "af-south-1"
 
 
 def _channel_missing(doc: dict[str, Any]) -> None:
@@ -704,7 +713,11 @@ def _alarm_missing(doc: dict[str, Any]) -> None:
 
 
 def _alarm_in_home_region(doc: dict[str, Any]) -> None:
-    _find(doc, EVENT_RULE, AUDIT)["inputs"]["region"] = KNOWN.home_region
+    _find(doc, EVENT_RULE, AUDIT, ALARM_REGION)["inputs"]["region"] = KNOWN.home_region
+
+
+def _alarm_without_a_default_region(doc: dict[str, Any]) -> None:
+    _remove(doc, _find(doc, EVENT_RULE, AUDIT, "sa-east-1"))
 
 
 VIOLATIONS: list[tuple[Check, Violation]] = [
@@ -735,8 +748,9 @@ VIOLATIONS: list[tuple[Check, Violation]] = [
     (check_custom_rule_once_in_home_region, _custom_rule_missing),
     (check_custom_rule_once_in_home_region, _custom_rule_outside_home),
     (check_custom_rule_once_in_home_region, _rule_function_in_other_region),
-    (check_root_signin_alarm_once_in_us_east_1, _alarm_missing),
-    (check_root_signin_alarm_once_in_us_east_1, _alarm_in_home_region),
+    (check_root_activity_alarmed_in_every_region, _alarm_missing),
+    (check_root_activity_alarmed_in_every_region, _alarm_in_home_region),
+    (check_root_activity_alarmed_in_every_region, _alarm_without_a_default_region),
 ]
 
 

@@ -46,6 +46,7 @@ ACCOUNT_BASELINE_INPUTS = {
     "globalResourcesInAllRegions": (BOOLEAN, None, False, True),
     "recorderName": (STRING, None, False, True),
     "deliveryChannelName": (STRING, None, False, True),
+    "keepBucketOnDestroy": (BOOLEAN, None, False, True),
     "alertEmails": (ARRAY, STRING, False, True),
     "thresholdUsd": (NUMBER, None, False, True),
     "costMonitorArn": (STRING, None, False, True),
@@ -57,6 +58,7 @@ ACCOUNT_BASELINE_INPUTS = {
     "rootUseWindowDays": (INTEGER, None, False, True),
     "rootSigninAlarm": (BOOLEAN, None, False, True),
     "alarmEmails": (ARRAY, STRING, False, True),
+    "alarmOptInRegions": (ARRAY, STRING, False, True),
     "executionRole": (None, None, False, True),  # an object type: ExecutionRoleArgs
 }
 # schema name -> (type, item/value type or None, always present)

@@ -34,6 +34,11 @@ Scenarios (the numbers are carried by the branches below and by the tests' names
 11. Given a malformed event or rule parameter, then one log line and no evaluation.
 12. Given the event's account is not the function's own, then the rule assumes
     ExecutionRoleName in that account first and reads and reports with that role.
+13. Given the event's account is not the function's own and not a member of the
+    function's organization (Organizations DescribeAccount answers
+    AccountNotFoundException), then one log line and no evaluation: no role is assumed
+    there. Config of any account can be pointed at this function; only the
+    organization's accounts are evaluated.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ ROOT_ROW = "<root_account>"
 SESSION_NAME = "rootguard-root-account-rule"
 
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
+NOT_A_MEMBER_CODES = frozenset({"AccountNotFoundException", "AWSOrganizationsNotInUseException"})
 REPORT_NOT_READY_CODES = frozenset(
     {"ReportNotPresent", "ReportInProgress", "ReportExpired", "LimitExceeded"}
 )
@@ -106,6 +112,10 @@ class MalformedEvent(ValueError):
 
 class CredentialReportUnavailable(Exception):
     """The credential report's root row could not be read in time."""
+
+
+class NotAMember(Exception):
+    """The event's account is not in the function's organization."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,10 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         clients = clients_for(base_session(), invocation)
         evaluations = evaluate_periodic(clients, invocation.event, invocation.params)
         sent = send_evaluations(clients.config, evaluations, invocation.result_token)
+    except NotAMember as err:
+        # Scenario 13
+        LOG.error("No evaluation: %s", err)
+        return {"evaluations": []}
     except ClientError as err:
         if error_code(err) not in ACCESS_DENIED_CODES:
             raise
@@ -450,6 +464,7 @@ def clients_for(session: boto3.Session, invocation: Invocation) -> Clients:
     event = invocation.event
     if event.account_id == invocation.own_account_id:
         return own_clients(session)
+    require_member(session, event.account_id)  # Scenario 13
     # Scenario 12
     role_arn = (
         f"arn:{event.partition}:iam::{event.account_id}:role/"
@@ -467,6 +482,26 @@ def clients_for(session: boto3.Session, invocation: Invocation) -> Clients:
         iam=session.client("iam", config=BOTO_CONFIG, **keys),
         config=session.client("config", config=BOTO_CONFIG, **keys),
     )
+
+
+def require_member(session: boto3.Session, account_id: str) -> None:
+    """Raise NotAMember unless `account_id` belongs to the function's organization.
+
+    DescribeAccount answers for accounts of the caller's organization only, and the
+    function runs where it may call it: the management account, or a delegated
+    administrator (Organizations API reference: "called only from the organization's
+    management account or by a member account that is a delegated administrator").
+    """
+    organizations = session.client("organizations", config=BOTO_CONFIG)
+    try:
+        organizations.describe_account(AccountId=account_id)
+    except ClientError as err:
+        if error_code(err) in NOT_A_MEMBER_CODES:
+            raise NotAMember(
+                f"account {account_id} is not a member of this function's organization "
+                f"({error_code(err)}); no role is assumed there"
+            ) from None
+        raise
 
 
 def error_code(err: ClientError) -> str:

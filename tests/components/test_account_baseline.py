@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pulumi
+import pytest
 from rootguard.components import AccountBaseline, AccountBaselineArgs
+from rootguard.components.validation import DEFAULT_ENABLED_REGIONS
 
 from tests.conftest import Recorder, Registration
 
@@ -170,12 +172,85 @@ def test_account_baseline_custom_rule_in_home_region_after_home_recorder(
 
 def test_account_baseline_alarm_in_us_east_1_with_emails(pulumi_mocks: Recorder) -> None:
     pulumi_mocks.run(lambda: AccountBaseline("prod", _args(alarm_emails=["oncall@example.com"])))
-    event_rule = pulumi_mocks.one(EVENT_RULE)
+    event_rule = pulumi_mocks.by_name("prod-root-signin-alarm-rule")
     assert event_rule.inputs["region"] == "us-east-1"
     assert json.loads(event_rule.inputs["eventPattern"])["account"] == [ACCOUNT]
     (subscription,) = pulumi_mocks.of_type(SUBSCRIPTION)
     assert subscription.inputs["endpoint"] == "oncall@example.com"
     assert subscription.inputs["region"] == "us-east-1"
+
+
+def test_account_baseline_alarm_covers_default_regions_and_the_opt_in_ones(
+    pulumi_mocks: Recorder,
+) -> None:
+    regions = ["eu-west-1", "eu-south-1"]  # an opt-in region the account records in
+    pulumi_mocks.run(
+        lambda: AccountBaseline(
+            "prod", _args(regions=regions, alarm_opt_in_regions=["af-south-1", "me-south-1"])
+        )
+    )
+    covered = sorted(r.inputs["region"] for r in pulumi_mocks.of_type(EVENT_RULE))
+    expected = sorted({*DEFAULT_ENABLED_REGIONS, *regions, "af-south-1", "me-south-1"})
+    assert covered == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # What the stack config refuses, the components refuse: one line, nothing declared.
+        (
+            {"alert_emails": ["secops"]},
+            r"^CostAnomalyAlerts emails\[0\]: 'secops' is not valid; expected a valid email "
+            r"address$",
+        ),
+        (
+            {"alert_emails": [f"ops{i}@example.com" for i in range(11)]},
+            "^CostAnomalyAlerts emails: .* expected a list of at most 10 email addresses$",
+        ),
+        (
+            {"alarm_emails": ["oncall@example.com", "ONCALL@example.com"]},
+            r"^RootSigninAlarm alarm_emails\[1\]: .* expected each address once",
+        ),
+        ({"threshold_usd": 0}, "^CostAnomalyAlerts threshold_usd: 0 is not valid"),
+        (
+            {"home_region": "il-central-1", "regions": ["il-central-1"]},
+            "^ConfigRecorder home_region: 'il-central-1' is not valid; expected a region where",
+        ),
+        ({"rule_frequency": "Hourly"}, "^RootGuardRule maximum_execution_frequency: 'Hourly'"),
+        ({"root_use_window_days": -1}, "^RootGuardRule root_use_window_days: -1 is not valid"),
+        (
+            {"alarm_opt_in_regions": ["us-east-2"]},
+            r"^AccountBaseline alarm_opt_in_regions\[0\]: 'us-east-2' is not valid; "
+            "expected an opt-in",
+        ),
+        ({"cost_monitor_arn": "monitor"}, "^CostAnomalyAlerts monitor_arn: 'monitor' is not valid"),
+        (
+            {"execution_role": {"admin_account_id": "4444"}},
+            "^admin_account_id: '4444' is not valid; expected a 12-digit AWS account id$",
+        ),
+    ],
+    ids=[
+        "email",
+        "eleven-emails",
+        "alarm-email-twice",
+        "threshold",
+        "home-region-after-february-2022",
+        "frequency",
+        "window",
+        "opt-in-region-enabled-by-default",
+        "monitor-arn",
+        "admin-account",
+    ],
+)
+def test_account_baseline_bad_args_rejected_before_registering(
+    pulumi_mocks: Recorder, overrides: dict[str, object], message: str
+) -> None:
+    def program() -> None:
+        AccountBaseline("prod", _args(**overrides))
+
+    with pytest.raises(ValueError, match=message):
+        pulumi_mocks.run(program)
+    assert pulumi_mocks.registrations == []
 
 
 def test_account_baseline_custom_rule_off(pulumi_mocks: Recorder) -> None:

@@ -21,6 +21,8 @@ LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+INLINE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+BUCKET_ARN = f"arn:aws:s3:::rootguard-config-{ACCOUNT}-{HOME}"
 RECORDER = "aws:cfg/recorder:Recorder"
 CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
 STATUS = "aws:cfg/recorderStatus:RecorderStatus"
@@ -75,6 +77,23 @@ def test_config_recorder_global_types_everywhere_when_switched_on(pulumi_mocks: 
         for reg in pulumi_mocks.of_type(RECORDER)
     ]
     assert flags == [True] * len(REGIONS)
+
+
+def test_config_recorder_global_types_never_in_a_region_after_february_2022(
+    pulumi_mocks: Recorder,
+) -> None:
+    # RecordingGroup: the global IAM types cannot be recorded "in Regions supported by
+    # Config after February 2022" (il-central-1, ca-west-1, ...).
+    _run(
+        pulumi_mocks,
+        regions=[*REGIONS, "il-central-1", "ca-west-1"],
+        global_resources_in_all_regions=True,
+    )
+    flags = {
+        reg.inputs["region"]: reg.inputs["recordingGroup"]["includeGlobalResourceTypes"]
+        for reg in pulumi_mocks.of_type(RECORDER)
+    }
+    assert flags == {**dict.fromkeys(REGIONS, True), "il-central-1": False, "ca-west-1": False}
 
 
 def test_config_recorder_bucket_and_its_settings_in_home_region(pulumi_mocks: Recorder) -> None:
@@ -172,7 +191,7 @@ def test_config_recorder_bucket_policy_lets_config_of_this_account_write(
     pulumi_mocks: Recorder,
 ) -> None:
     _run(pulumi_mocks)
-    bucket_arn = "arn:aws:mock::999999999999:acct-config-bucket"
+    bucket_arn = BUCKET_ARN
     statements = policy_document(pulumi_mocks.one(BUCKET_POLICY).inputs["policy"])["Statement"]
     allows = {s["Action"]: s for s in statements if s["Effect"] == "Allow"}
     assert set(allows) == {"s3:GetBucketAcl", "s3:ListBucket", "s3:PutObject"}
@@ -186,14 +205,68 @@ def test_config_recorder_bucket_policy_lets_config_of_this_account_write(
     assert put["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
 
 
-def test_config_recorder_role_trusts_config_with_managed_policy(pulumi_mocks: Recorder) -> None:
+def test_config_recorder_role_trusts_config_of_this_account_only(pulumi_mocks: Recorder) -> None:
     _run(pulumi_mocks)
     trust = policy_document(pulumi_mocks.one(ROLE).inputs["assumeRolePolicy"])
     (statement,) = trust["Statement"]
     assert statement["Principal"] == {"Service": "config.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     attachment = pulumi_mocks.one(ROLE_POLICY)
     assert attachment.inputs["policyArn"] == ("arn:aws:iam::aws:policy/service-role/AWS_ConfigRole")
+
+
+def test_config_recorder_role_may_deliver_to_its_bucket_only(pulumi_mocks: Recorder) -> None:
+    _run(pulumi_mocks)
+    role = pulumi_mocks.one(ROLE)
+    delivery = pulumi_mocks.one(INLINE_POLICY)
+    assert delivery.property_dependencies["role"] == [role.urn]
+    statements = policy_document(delivery.inputs["policy"])["Statement"]
+    by_sid = {s["Sid"]: s for s in statements}
+    put = by_sid["DeliverConfigurationHistoryAndSnapshots"]
+    assert put["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
+    assert put["Resource"] == f"{BUCKET_ARN}/AWSLogs/{ACCOUNT}/Config/*"
+    assert put["Condition"] == {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}
+    check = by_sid["CheckDeliveryBucket"]
+    assert (check["Action"], check["Resource"]) == (
+        ["s3:GetBucketAcl", "s3:ListBucket"],
+        BUCKET_ARN,
+    )
+    assert all(s["Effect"] == "Allow" for s in statements)
+
+
+def test_config_recorder_channel_and_status_wait_for_the_delivery_policy(
+    pulumi_mocks: Recorder,
+) -> None:
+    _run(pulumi_mocks)
+    delivery = pulumi_mocks.one(INLINE_POLICY)
+    for type_ in (CHANNEL, STATUS):
+        for reg in pulumi_mocks.of_type(type_):
+            assert delivery.urn in reg.dependencies, reg.name
+
+
+# ------------------------------------------------------------------------------ destroy
+
+
+BUCKET_SETTINGS = (BUCKET, PUBLIC_ACCESS, VERSIONING, ENCRYPTION, LIFECYCLE, BUCKET_POLICY)
+
+
+def test_config_recorder_bucket_and_its_hardening_outlive_destroy(pulumi_mocks: Recorder) -> None:
+    # The default: configuration history outlives the stack, still private and TLS-only.
+    _run(pulumi_mocks)
+    for type_ in BUCKET_SETTINGS:
+        assert pulumi_mocks.one(type_).retain_on_delete is True, type_
+    assert "forceDestroy" not in pulumi_mocks.one(BUCKET).inputs
+    retained = {reg.type for reg in pulumi_mocks.registrations if reg.retain_on_delete}
+    assert retained == set(BUCKET_SETTINGS)  # the role, recorders, channels go
+
+
+def test_config_recorder_keep_bucket_off_destroy_empties_and_deletes(
+    pulumi_mocks: Recorder,
+) -> None:
+    _run(pulumi_mocks, keep_bucket_on_destroy=False)
+    assert pulumi_mocks.one(BUCKET).inputs["forceDestroy"] is True
+    assert not any(reg.retain_on_delete for reg in pulumi_mocks.registrations)
 
 
 # ------------------------------------------------------------------------------- modes
@@ -257,10 +330,24 @@ def test_config_recorder_exposes_home_recorder(pulumi_mocks: Recorder) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"mode": "manage"}, "mode"), ({"home_region": "us-west-2"}, "home_region")],
+    [
+        ({"mode": "manage"}, "^ConfigRecorder mode: 'manage' is not valid; expected one of create"),
+        ({"home_region": "us-west-2"}, "^ConfigRecorder home_region: 'us-west-2' is not valid"),
+        (
+            {"home_region": "il-central-1", "regions": ["il-central-1"]},
+            "^ConfigRecorder home_region: 'il-central-1' is not valid; expected a region where "
+            "AWS Config records the global IAM types",
+        ),
+        ({"regions": ["eu-west-1", "eu-west-1"]}, r"^ConfigRecorder regions\[1\]: 'eu-west-1'"),
+        ({"regions": ["eu-west-1", "mars-1"]}, r"^ConfigRecorder regions\[1\]: 'mars-1'"),
+        ({"account_id": "12345"}, "^ConfigRecorder account_id: '12345' is not valid"),
+        ({"recorder_name": "a b"}, "^ConfigRecorder recorder_name: 'a b' is not valid"),
+        ({"noncurrent_version_days": 0}, "^ConfigRecorder noncurrent_version_days: 0"),
+    ],
 )
-def test_config_recorder_bad_args_raise(
+def test_config_recorder_bad_args_raise_before_registering(
     pulumi_mocks: Recorder, overrides: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
         ConfigRecorder("acct-config", _args(**overrides))
+    assert pulumi_mocks.registrations == []

@@ -105,8 +105,17 @@ def test_org_delegated_admin_role_registers_nothing(pulumi_mocks: Recorder) -> N
         ({"role": "admin"}, "role 'admin' must be one of"),
         ({"delegated_admin_account_id": "2222"}, "12-digit"),
         ({"delegated_admin_account_id": MOCK_ACCOUNT}, "another account than the management"),
-        ({"excluded_accounts": ["1"]}, "excluded_accounts '1'"),
-        ({"delivery_bucket": "results"}, "must start with awsconfigconforms"),
+        ({"excluded_accounts": ["1"]}, "excluded_accounts: '1' is not valid"),
+        (
+            {"delivery_bucket": "results"},
+            "^OrganizationBaseline delivery_bucket: 'results' is not valid; expected an S3 "
+            "bucket name starting with awsconfigconforms",
+        ),
+        ({"region": "mars-1"}, "^OrganizationBaseline region: 'mars-1' is not valid"),
+        (
+            {"execution_role_name": "a/b"},
+            "^OrganizationBaseline execution_role_name: 'a/b' is not valid",
+        ),
     ],
     ids=[
         "admin-with-delegated-role",
@@ -115,6 +124,8 @@ def test_org_delegated_admin_role_registers_nothing(pulumi_mocks: Recorder) -> N
         "admin-is-management",
         "short-excluded",
         "bucket",
+        "region",
+        "execution-role-name",
     ],
 )
 def test_org_bad_args_rejected_before_registering(
@@ -170,14 +181,33 @@ def test_org_delivery_bucket_hardened_and_before_pack(pulumi_mocks: Recorder) ->
     assert statements["DenyInsecureTransport"]["Condition"] == {
         "Bool": {"aws:SecureTransport": "false"}
     }
+    # "Managing Conformance Packs Across all Accounts in Your Organization": the
+    # PrincipalOrgID and PrincipalArn conditions, the conformance-pack role only.
+    conforms_role = (
+        "arn:aws:iam::*:role/aws-service-role/config-conforms.amazonaws.com/"
+        "AWSServiceRoleForConfigConforms"
+    )
     for sid in ("OrganizationConformancePackDelivery", "OrganizationConformancePackBucketAcl"):
         assert statements[sid]["Condition"] == {
-            "StringEquals": {"aws:PrincipalOrgID": MOCK_ORGANIZATION}
+            "StringEquals": {"aws:PrincipalOrgID": MOCK_ORGANIZATION},
+            "ArnLike": {"aws:PrincipalArn": conforms_role},
         }
+    assert statements["OrganizationConformancePackDelivery"]["Resource"] == f"arn:aws:s3:::{name}/*"
     assert pulumi_mocks.of_type("aws:s3/bucketVersioning:BucketVersioning")
     assert pulumi_mocks.of_type(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     )
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept", "deleted"])
+def test_org_delivery_bucket_on_destroy(pulumi_mocks: Recorder, keep: bool) -> None:
+    _declare(
+        pulumi_mocks, delivery_bucket="awsconfigconforms-rootguard", keep_bucket_on_destroy=keep
+    )
+    bucket = pulumi_mocks.one(BUCKET)
+    assert bucket.inputs.get("forceDestroy") is (None if keep else True)
+    for type_ in (BUCKET, BUCKET_POLICY, PUBLIC_ACCESS):
+        assert pulumi_mocks.one(type_).retain_on_delete is keep, type_
 
 
 def test_org_pack_and_rule_wait_for_recorders(pulumi_mocks: Recorder) -> None:
@@ -246,9 +276,17 @@ def test_org_custom_rule_function_may_assume_only_the_execution_role(
     assert role.inputs["name"] == ORG_FUNCTION_NAME
     document = json.loads(pulumi_mocks.one(ROLE_POLICY).inputs["policy"])
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert statements["AssumeExecutionRoleInMemberAccounts"]["Resource"] == [
-        "arn:aws:iam::*:role/AuditRootRole"
-    ]
+    assume = statements["AssumeExecutionRoleInMemberAccounts"]
+    assert assume["Resource"] == ["arn:aws:iam::*:role/AuditRootRole"]
+    # Only roles of this organization's accounts (aws:ResourceOrgID), and the function
+    # can tell a member from a stranger (Scenario 13).
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": MOCK_ORGANIZATION}}
+    assert statements["CheckMembership"] == {
+        "Sid": "CheckMembership",
+        "Effect": "Allow",
+        "Action": ["organizations:DescribeAccount"],
+        "Resource": f"arn:aws:organizations::*:account/{MOCK_ORGANIZATION}/*",
+    }
     assert statements["ReadRootCredentialState"]["Action"] == IAM_READ_ACTIONS
     log_group = f"arn:aws:logs:{HOME}:{MOCK_ACCOUNT}:log-group:/aws/lambda/{ORG_FUNCTION_NAME}"
     assert statements["WriteOwnLogs"]["Resource"][0] == f"{log_group}:*"

@@ -20,8 +20,9 @@ from rootguard.components.root_guard_rule import (
     rule_function_files,
 )
 from rootguard.components.root_signin_alarm import RootSigninAlarm
+from rootguard.components.validation import DEFAULT_ENABLED_REGIONS
 
-from tests.conftest import Recorder
+from tests.conftest import MOCK_ORGANIZATION, Recorder
 
 from .conftest import ACCOUNT
 
@@ -37,6 +38,8 @@ EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ROLE = "aws:iam/role:Role"
+US_EAST_1_BUS = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"
 
 
 def declare_rule(mocks: Recorder, *, with_recorder: bool = True, **extra: Any) -> None:
@@ -172,6 +175,7 @@ def test_rule_without_recorder_depends_on_permission_only(pulumi_mocks: Recorder
                 "require_hardware_mfa": True,
                 "root_use_window_days": 30,
                 "execution_role_name": "RootGuardAudit",
+                "organization_id": MOCK_ORGANIZATION,
             },
             {
                 "RequireHardwareMfa": "true",
@@ -193,8 +197,15 @@ def test_rule_input_parameters_are_what_the_handler_parses(
 
 
 def test_rule_negative_window_rejected(pulumi_mocks: Recorder) -> None:
-    with pytest.raises(ValueError, match="root_use_window_days -1"):
+    with pytest.raises(ValueError, match=r"^RootGuardRule root_use_window_days: -1 is not valid"):
         RootGuardRule("bad", {"account_id": ACCOUNT, "region": HOME, "root_use_window_days": -1})
+
+
+def test_rule_execution_role_needs_the_organization_that_bounds_it(pulumi_mocks: Recorder) -> None:
+    args: Any = {"account_id": ACCOUNT, "region": HOME, "execution_role_name": "RootGuardAudit"}
+    with pytest.raises(ValueError, match=r"^RootGuardRule organization_id: None is not valid"):
+        RootGuardRule("bad", args)
+    assert pulumi_mocks.registrations == []
 
 
 @pytest.mark.parametrize("account_id", ["1234", "11111111111a"])
@@ -217,16 +228,103 @@ def declare_alarm(mocks: Recorder, **extra: Any) -> None:
 
 def test_alarm_lives_in_us_east_1_by_default(pulumi_mocks: Recorder) -> None:
     declare_alarm(pulumi_mocks)
-    for type_ in (EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY):
-        assert pulumi_mocks.one(type_).inputs["region"] == "us-east-1", type_
+    for name in ("root-alarm-rule", "root-alarm-target", "root-alarm-topic"):
+        assert pulumi_mocks.by_name(name).inputs["region"] == "us-east-1", name
+    assert pulumi_mocks.one(TOPIC_POLICY).inputs["region"] == "us-east-1"
+
+
+def test_alarm_rules_match_read_only_calls_too(pulumi_mocks: Recorder) -> None:
+    # EventBridge: an ENABLED rule matches "except for read-only AWS management events".
+    declare_alarm(pulumi_mocks)
+    states = {r.inputs["state"] for r in pulumi_mocks.of_type(EVENT_RULE)}
+    assert states == {"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
+
+
+def test_alarm_forwards_every_default_region_to_the_us_east_1_bus(pulumi_mocks: Recorder) -> None:
+    declare_alarm(pulumi_mocks)
+    central = pulumi_mocks.by_name("root-alarm-rule")
+    role = pulumi_mocks.one(ROLE)
+    forwarders = [r for r in pulumi_mocks.of_type(EVENT_RULE) if r is not central]
+    assert sorted(r.inputs["region"] for r in forwarders) == sorted(
+        DEFAULT_ENABLED_REGIONS - {"us-east-1"}
+    )
+    for rule in forwarders:
+        region = rule.inputs["region"]
+        assert rule.inputs["eventPattern"] == central.inputs["eventPattern"]
+        target = pulumi_mocks.by_name(f"root-alarm-forward-{region}-target")
+        assert target.inputs["region"] == region
+        assert target.inputs["arn"] == US_EAST_1_BUS
+        assert target.property_dependencies["rule"] == [rule.urn]
+        assert target.property_dependencies["roleArn"] == [role.urn]
+        assert central.urn in target.dependencies
+
+
+def test_alarm_forwarding_role_is_events_putting_to_one_bus(
+    pulumi_mocks: Recorder,
+) -> None:
+    declare_alarm(pulumi_mocks)
+    trust = json.loads(pulumi_mocks.one(ROLE).inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    policy = pulumi_mocks.one(ROLE_POLICY)
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "ForwardRootActivity",
+            "Effect": "Allow",
+            "Action": "events:PutEvents",
+            "Resource": US_EAST_1_BUS,
+        }
+    ]
+    for target in pulumi_mocks.of_type(EVENT_TARGET):
+        if "roleArn" in target.inputs:
+            assert policy.urn in target.dependencies
+
+
+def test_alarm_covers_the_opt_in_regions_it_is_given(pulumi_mocks: Recorder) -> None:
+    declare_alarm(pulumi_mocks, regions=["af-south-1", "eu-west-1"])
+    covered = sorted(r.inputs["region"] for r in pulumi_mocks.of_type(EVENT_RULE))
+    assert covered == sorted({*DEFAULT_ENABLED_REGIONS, "af-south-1"})
+
+
+def test_alarm_elsewhere_still_hears_us_east_1(pulumi_mocks: Recorder) -> None:
+    # Root sign-ins arrive in us-east-1 only: a topic elsewhere gets them forwarded.
+    declare_alarm(pulumi_mocks, region="eu-west-1")
+    assert pulumi_mocks.by_name("root-alarm-rule").inputs["region"] == "eu-west-1"
+    target = pulumi_mocks.by_name("root-alarm-forward-us-east-1-target")
+    assert target.inputs["arn"] == f"arn:aws:events:eu-west-1:{ACCOUNT}:event-bus/default"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"alarm_emails": ["secops"]},
+            r"^RootSigninAlarm alarm_emails\[0\]: 'secops' is not valid",
+        ),
+        ({"regions": ["mars-1"]}, r"^RootSigninAlarm regions\[0\]: 'mars-1' is not valid"),
+        ({"regions": "us-east-1"}, "^RootSigninAlarm regions: 'us-east-1' is not valid"),
+        ({"region": "mars-1"}, "^RootSigninAlarm region: 'mars-1' is not valid"),
+    ],
+)
+def test_alarm_bad_args_rejected_before_registering(
+    pulumi_mocks: Recorder, extra: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        RootSigninAlarm("bad", {"account_id": ACCOUNT, **extra})
+    assert pulumi_mocks.registrations == []
 
 
 def test_alarm_target_is_topic_after_its_policy(pulumi_mocks: Recorder) -> None:
     declare_alarm(pulumi_mocks, alarm_emails=["secops@example.com", "oncall@example.com"])
-    target = pulumi_mocks.one(EVENT_TARGET)
+    target = pulumi_mocks.by_name("root-alarm-target")
     topic = pulumi_mocks.one(TOPIC)
     assert topic.urn in target.property_dependencies["arn"]
-    assert pulumi_mocks.one(EVENT_RULE).urn in target.property_dependencies["rule"]
+    assert pulumi_mocks.by_name("root-alarm-rule").urn in target.property_dependencies["rule"]
     assert pulumi_mocks.one(TOPIC_POLICY).urn in target.dependencies
     emails = sorted(s.inputs["endpoint"] for s in pulumi_mocks.of_type(SUBSCRIPTION))
     assert emails == ["oncall@example.com", "secops@example.com"]
@@ -240,7 +338,7 @@ def test_alarm_topic_policy_allows_events_for_this_rule_only(pulumi_mocks: Recor
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     # The ARNs the (mock) provider gave this component's own rule and topic.
-    event_rule_arn = pulumi_mocks.one(EVENT_RULE).outputs["arn"]
+    event_rule_arn = pulumi_mocks.by_name("root-alarm-rule").outputs["arn"]
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": event_rule_arn}}
     assert statement["Resource"] == pulumi_mocks.one(TOPIC).outputs["arn"]
 
@@ -297,6 +395,6 @@ def test_alarm_pattern_matches_root_activity_only(
     pulumi_mocks: Recorder, event: dict[str, Any], matches: bool
 ) -> None:
     declare_alarm(pulumi_mocks)
-    raw = pulumi_mocks.one(EVENT_RULE).inputs["eventPattern"]
+    raw = pulumi_mocks.by_name("root-alarm-rule").inputs["eventPattern"]
     pattern = EventPattern(raw, EventPatternParser(raw).parse())
     assert pattern.matches_event(event) is matches  # type: ignore[arg-type]

@@ -12,13 +12,14 @@ import boto3
 import pytest
 from rootguard.components.root_guard_rule import LOG_GROUP_NAME
 
-from tests.conftest import Recorder
+from tests.conftest import MOCK_ORGANIZATION, Recorder
 from tests.iam_lint import serious_findings
 
 from .conftest import ACCOUNT, rule_source_path
 from .test_components import HOME, ROLE_POLICY, declare_rule
 
-IAM_PREFIX = {"iam": "iam", "config": "config", "sts": "sts"}
+IAM_PREFIX = {"iam": "iam", "config": "config", "sts": "sts", "organizations": "organizations"}
+ORG_MODE = {"execution_role_name": "RootGuardAudit", "organization_id": MOCK_ORGANIZATION}
 
 
 @functools.cache
@@ -71,6 +72,7 @@ def test_handler_calls_are_the_expected_ones() -> None:
         "iam:GetCredentialReport",
         "config:PutEvaluations",
         "sts:AssumeRole",
+        "organizations:DescribeAccount",
     }
 
 
@@ -78,11 +80,11 @@ def test_handler_calls_are_the_expected_ones() -> None:
 def test_role_policy_grants_exactly_the_handler_calls(
     pulumi_mocks: Recorder, org_mode: bool
 ) -> None:
-    extra = {"execution_role_name": "RootGuardAudit"} if org_mode else {}
+    extra = ORG_MODE if org_mode else {}
     document = role_policy(pulumi_mocks, **extra)
     expected = set(handler_api_calls()) | {"logs:CreateLogStream", "logs:PutLogEvents"}
     if not org_mode:
-        expected.discard("sts:AssumeRole")
+        expected -= {"sts:AssumeRole", "organizations:DescribeAccount"}
     assert actions_of(document) == expected
 
 
@@ -90,7 +92,7 @@ def test_role_policy_grants_exactly_the_handler_calls(
 def test_role_policy_passes_parliament_no_wildcard_action(
     pulumi_mocks: Recorder, org_mode: bool
 ) -> None:
-    extra = {"execution_role_name": "RootGuardAudit"} if org_mode else {}
+    extra = ORG_MODE if org_mode else {}
     document = role_policy(pulumi_mocks, **extra)
     assert not any("*" in action for action in actions_of(document))
     assert serious_findings(document) == []
@@ -112,7 +114,7 @@ def test_lint_catches_a_bad_statement(statement: dict[str, Any], issue: str) -> 
 
 
 def test_role_policy_scopes_logs_and_assume_role(pulumi_mocks: Recorder) -> None:
-    document = role_policy(pulumi_mocks, execution_role_name="RootGuardAudit")
+    document = role_policy(pulumi_mocks, **ORG_MODE)
     by_sid = {statement["Sid"]: statement for statement in document["Statement"]}
     log_group_arn = f"arn:aws:logs:{HOME}:{ACCOUNT}:log-group:{LOG_GROUP_NAME}"
     assert by_sid["WriteOwnLogs"]["Resource"] == [
@@ -122,6 +124,12 @@ def test_role_policy_scopes_logs_and_assume_role(pulumi_mocks: Recorder) -> None
     assert by_sid["AssumeExecutionRoleInMemberAccounts"]["Resource"] == [
         "arn:aws:iam::*:role/RootGuardAudit"
     ]
+    assert by_sid["AssumeExecutionRoleInMemberAccounts"]["Condition"] == {
+        "StringEquals": {"aws:ResourceOrgID": MOCK_ORGANIZATION}
+    }
+    assert by_sid["CheckMembership"]["Resource"] == (
+        f"arn:aws:organizations::*:account/{MOCK_ORGANIZATION}/*"
+    )
 
 
 def test_role_trust_policy_is_lambda_only(pulumi_mocks: Recorder) -> None:

@@ -593,9 +593,23 @@ def test_scenario_12_assume_role_request_matches_sts_model(rule: ModuleType) -> 
             scheduled_event(account_id=MEMBER, parameters={"ExecutionRoleName": "RootGuardAudit"}),
             FakeContext(),
         )
-        clients = rule.clients_for(_SessionWith(session, sts), invocation)
+        organizations = session.client("organizations")
+        with Stubber(organizations) as members:
+            members.add_response(
+                "describe_account", {"Account": {"Id": MEMBER}}, {"AccountId": MEMBER}
+            )
+            clients = rule.clients_for(_SessionWith(session, sts, organizations), invocation)
+            members.assert_no_pending_responses()
         stub.assert_no_pending_responses()
     assert clients.iam.meta.service_model.service_name == "iam"
+
+
+def _organization_with_member() -> str:
+    """Under mock_aws: an organization of the caller, with one member; its id."""
+    organizations = boto3.client("organizations", region_name=REGION)
+    organizations.create_organization(FeatureSet="ALL")
+    created = organizations.create_account(AccountName="member", Email="member@example.com")
+    return str(created["CreateAccountStatus"]["AccountId"])
 
 
 @pytest.mark.usefixtures("moto_credentials")
@@ -603,17 +617,90 @@ def test_scenario_12_member_account_read_with_assumed_role(
     rule: ModuleType, assert_valid_evaluations: Check
 ) -> None:
     with mock_aws():
+        member = _organization_with_member()
         # Only the member's root has MFA: a COMPLIANT result proves the member was read.
+        iam_backends[member]["global"].account_summary._account_mfa_enabled = 1
+        event = scheduled_event(
+            account_id=member,
+            parameters={"ExecutionRoleName": "RootGuardAudit"},
+            result_token="TESTMODE",
+        )
+        result = rule.lambda_handler(event, FakeContext())
+    assert [e["ComplianceType"] for e in result["evaluations"]] == ["COMPLIANT"]
+    assert result["evaluations"][0]["ComplianceResourceId"] == member
+    assert result["evaluations"][0]["OrderingTimestamp"] == "2025-03-10T06:00:00.123000+00:00"
+
+
+# --- Scenario 13: an account outside the organization ------------------------------
+
+
+def _stranger_event(rule: ModuleType) -> Any:
+    return rule.parse_invocation(
+        scheduled_event(account_id=MEMBER, parameters={"ExecutionRoleName": "RootGuardAudit"}),
+        FakeContext(),
+    )
+
+
+def test_scenario_13_non_member_refused_before_any_role_is_assumed(
+    rule: ModuleType, boto_session: boto3.Session
+) -> None:
+    sts = boto_session.client("sts")
+    organizations = boto_session.client("organizations")
+    with Stubber(sts), Stubber(organizations) as members:  # no AssumeRole may be made
+        members.add_client_error(
+            "describe_account",
+            service_error_code="AccountNotFoundException",
+            service_message="You specified an account that doesn't exist.",
+            http_status_code=404,
+            expected_params={"AccountId": MEMBER},
+        )
+        with pytest.raises(rule.NotAMember, match=f"account {MEMBER} is not a member"):
+            rule.clients_for(_SessionWith(boto_session, sts, organizations), _stranger_event(rule))
+        members.assert_no_pending_responses()
+
+
+@pytest.mark.usefixtures("moto_credentials")
+def test_scenario_13_non_member_one_log_line_no_evaluation(
+    rule: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    with mock_aws():
+        _organization_with_member()  # MEMBER is not the one created
         iam_backends[MEMBER]["global"].account_summary._account_mfa_enabled = 1
         event = scheduled_event(
             account_id=MEMBER,
             parameters={"ExecutionRoleName": "RootGuardAudit"},
             result_token="TESTMODE",
         )
-        result = rule.lambda_handler(event, FakeContext())
-    assert [e["ComplianceType"] for e in result["evaluations"]] == ["COMPLIANT"]
-    assert result["evaluations"][0]["ComplianceResourceId"] == MEMBER
-    assert result["evaluations"][0]["OrderingTimestamp"] == "2025-03-10T06:00:00.123000+00:00"
+        with caplog.at_level(logging.INFO, logger=rule.LOG.name):
+            result = rule.lambda_handler(event, FakeContext())
+    assert result == {"evaluations": []}
+    records = [r for r in caplog.records if r.name == rule.LOG.name]
+    assert len(records) == 1
+    assert records[0].levelno == logging.ERROR
+    assert f"account {MEMBER} is not a member of this function's organization" in caplog.text
+
+
+def test_scenario_13_membership_unverifiable_is_access_denied_no_evaluation(
+    rule: ModuleType,
+    boto_session: boto3.Session,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Fails closed: a function that may not ask Organizations evaluates no other account.
+    sts = boto_session.client("sts")
+    organizations = boto_session.client("organizations")
+    session = _SessionWith(boto_session, sts, organizations)
+    monkeypatch.setattr(rule, "base_session", lambda: session)
+    event = scheduled_event(account_id=MEMBER, parameters={"ExecutionRoleName": "RootGuardAudit"})
+    with Stubber(sts), Stubber(organizations) as members:
+        members.add_client_error(
+            "describe_account", service_error_code="AccessDeniedException", http_status_code=403
+        )
+        with caplog.at_level(logging.INFO):
+            result = rule.lambda_handler(event, FakeContext())
+    assert result == {"evaluations": []}
+    assert len(caplog.records) == 1
+    assert "access denied on DescribeAccount" in caplog.text
 
 
 # --- the one place that sends -------------------------------------------------------
@@ -674,14 +761,16 @@ def _must_not_be_called(*args: Any, **kwargs: Any) -> Any:
 
 
 class _SessionWith:
-    """A session whose STS client is a stubbed one; other clients are real."""
+    """A session whose STS and Organizations clients are stubbed ones; others are real."""
 
-    def __init__(self, session: boto3.Session, sts: Any) -> None:
+    def __init__(self, session: boto3.Session, sts: Any, organizations: Any) -> None:
         self._session = session
-        self._sts = sts
+        self._stubbed = {"sts": sts, "organizations": organizations}
 
     def client(self, name: str, **kwargs: Any) -> Any:
-        return self._sts if name == "sts" else self._session.client(name, **kwargs)
+        if name in self._stubbed:
+            return self._stubbed[name]
+        return self._session.client(name, **kwargs)
 
 
 class _Body:
