@@ -4,8 +4,10 @@
 every account and region they target: AWS Config recording to the central delivery
 bucket and root-activity forwarding to the central event bus (see the template's header).
 It is read with `importlib.resources`, so it ships in the wheel like the conformance pack
-template. `render_template` adds the accounts that keep a recorder of their own to the
-`CreateRecorder` condition; `stack_parameters` builds the parameter values.
+template. `render_template` adds to the `CreateRecorder` condition the regions that record
+(the template is deployed to every region an account can be used in, for the root-activity
+forwarders) and the accounts that keep a recorder of their own; `stack_parameters` builds
+the parameter values.
 """
 
 from __future__ import annotations
@@ -52,13 +54,16 @@ def parameter_names() -> list[str]:
     return list(template()["Parameters"])
 
 
-def render_template(self_recording_accounts: Sequence[str] = ()) -> str:
+def render_template(
+    self_recording_accounts: Sequence[str] = (), recording_regions: Sequence[str] = ()
+) -> str:
     """The TemplateBody sent to AWS.
 
     `self_recording_accounts` already record with a recorder of their own (a console
     click-through): in those accounts the stack creates no recorder role, recorder or
-    channel, whatever RecorderMode says. Raises ValueError for a malformed id or a body
-    over AWS's limit.
+    channel, whatever RecorderMode says. With `recording_regions`, stacks in other regions
+    create none either (they forward root activity only); without, every region records.
+    Raises ValueError for a malformed id or a body over AWS's limit.
     """
     accounts = sorted(set(self_recording_accounts))
     for account in accounts:
@@ -69,15 +74,23 @@ def render_template(self_recording_accounts: Sequence[str] = ()) -> str:
             f"in the member template; {len(accounts)} given"
         )
     body = template()
+    conditions = body["Conditions"]
+    creates = [conditions["CreateRecorder"]]
+    if recording_regions:
+        conditions["RegionRecords"] = _any_of(
+            [
+                {"Fn::Equals": [{"Ref": "AWS::Region"}, region]}
+                for region in sorted(set(recording_regions))
+            ]
+        )
+        creates.append({"Condition": "RegionRecords"})
     if accounts:
-        conditions = body["Conditions"]
-        mode_create = conditions["CreateRecorder"]
         conditions["AccountRecordsItself"] = _any_of(
             [{"Fn::Equals": [{"Ref": "AWS::AccountId"}, account]} for account in accounts]
         )
-        conditions["CreateRecorder"] = {
-            "Fn::And": [mode_create, {"Fn::Not": [{"Condition": "AccountRecordsItself"}]}]
-        }
+        creates.append({"Fn::Not": [{"Condition": "AccountRecordsItself"}]})
+    if len(creates) > 1:
+        conditions["CreateRecorder"] = {"Fn::And": creates}
     text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, width=100)
     size = len(text.encode("utf-8"))
     if size > MAX_TEMPLATE_BODY_BYTES:

@@ -109,7 +109,7 @@ def test_member_template_render_refuses_too_many_accounts() -> None:
 
 
 def test_member_template_render_refuses_a_malformed_account() -> None:
-    with pytest.raises(ValueError, match="must be a 12-digit AWS account id"):
+    with pytest.raises(ValueError, match="'12345' is not valid; expected a 12-digit AWS"):
         render_template(["12345"])
 
 
@@ -151,12 +151,25 @@ def test_member_template_recorder_role_trust_is_config_for_this_account() -> Non
 
 def test_member_template_recorder_role_can_write_its_prefix_of_the_bucket() -> None:
     policy = resources()["RecorderRole"]["Properties"]["Policies"][0]["PolicyDocument"]
-    by_action = {statement["Action"]: statement for statement in policy["Statement"]}
-    put = by_action["s3:PutObject"]
     prefix = "arn:${AWS::Partition}:s3:::${DeliveryBucketName}"
+    by_sid = {statement["Sid"]: statement for statement in policy["Statement"]}
+    put = by_sid["DeliverConfigurationHistoryAndSnapshots"]
+    assert put["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
     assert put["Resource"] == {"Fn::Sub": prefix + "/AWSLogs/${AWS::AccountId}/Config/*"}
     assert put["Condition"] == {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}
-    assert set(by_action) == {"s3:PutObject", "s3:GetBucketAcl"}
+    check = by_sid["CheckDeliveryBucket"]
+    assert check["Action"] == ["s3:GetBucketAcl", "s3:ListBucket"]
+    assert check["Resource"] == {"Fn::Sub": prefix}
+
+
+def test_member_template_recorder_role_asks_what_an_account_recorder_role_asks() -> None:
+    # One set of statements for delivering, the account stacks' and the template's.
+    from rootguard.components.config_recorder import recorder_delivery_policy
+
+    policy = resources()["RecorderRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    bucket = "rootguard-org-config-555555555555-us-east-1"
+    expected = recorder_delivery_policy(bucket, "111111111111")
+    assert _resolved(policy) == expected
 
 
 def _resolved(document: Any) -> Any:
@@ -208,10 +221,12 @@ def test_member_template_forwarder_matches_what_an_account_alarm_matches() -> No
     assert json.dumps(pattern, sort_keys=True) == json.dumps(expected, sort_keys=True)
 
 
-def test_member_template_forwarder_role_is_bounded_to_this_account_and_bus() -> None:
+def test_member_template_forwarder_role_puts_events_on_the_bus_only() -> None:
+    from rootguard.components.trust import service_trust_policy
+
     properties = resources()["ForwarderRole"]["Properties"]
-    condition = properties["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
-    assert condition["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    # As an account stack's forwarding role: no source key EventBridge does not document.
+    assert properties["AssumeRolePolicyDocument"] == service_trust_policy("events.amazonaws.com")
     statements = properties["Policies"][0]["PolicyDocument"]["Statement"]
     assert statements == [
         {"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Ref": "EventBusArn"}}
@@ -251,9 +266,11 @@ def evaluate(condition: Any, conditions: dict[str, Any], values: dict[str, str])
     raise AssertionError(f"unexpected {function}")
 
 
-def creates_recorder(body: str, account: str, mode: str = "create") -> bool:
+def creates_recorder(
+    body: str, account: str, mode: str = "create", region: str = "us-east-1"
+) -> bool:
     conditions = yaml.safe_load(body)["Conditions"]
-    values = {"RecorderMode": mode, "AWS::AccountId": account}
+    values = {"RecorderMode": mode, "AWS::AccountId": account, "AWS::Region": region}
     return evaluate(conditions["CreateRecorder"], conditions, values)
 
 
@@ -263,6 +280,22 @@ def test_member_template_accounts_with_their_own_recorder_get_none(accounts: lis
     assert not any(creates_recorder(body, account) for account in accounts)
     assert creates_recorder(body, "999999999999")
     assert not creates_recorder(body, "999999999999", mode="skip")
+
+
+def test_member_template_only_recording_regions_get_a_recorder() -> None:
+    body = render_template([], ["us-east-1", "eu-west-1"])
+    assert creates_recorder(body, "999999999999", region="eu-west-1")
+    assert not creates_recorder(body, "999999999999", region="ap-south-1")
+    assert creates_recorder(render_template(), "999999999999", region="ap-south-1")
+
+
+def test_member_template_regions_and_accounts_combine() -> None:
+    body = render_template(["111111111111"], ["us-east-1"])
+    assert not creates_recorder(body, "111111111111", region="us-east-1")
+    assert not creates_recorder(body, "999999999999", region="eu-west-1")
+    assert creates_recorder(body, "999999999999", region="us-east-1")
+    assert cfn_lint_problems(body) == ()
+    assert check_template(body) == []
 
 
 def test_member_template_recorder_resources_all_follow_create_recorder() -> None:
