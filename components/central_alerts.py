@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .root_signin_alarm import root_activity_event_pattern, topic_policy
+from .validation import REGION, check_emails
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -88,6 +89,8 @@ class CentralRootActivity(pulumi.ComponentResource):
         args: CentralRootActivityArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        REGION.check(args["region"], "CentralRootActivity region")
+        check_emails(list(args.get("alarm_emails", [])), "CentralRootActivity alarm_emails")
         super().__init__(TYPE, name, None, opts)
         region = args["region"]
         child = pulumi.ResourceOptions(parent=self)

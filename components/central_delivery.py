@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .secure_bucket import declare_secure_bucket, deny_insecure_transport
+from .secure_bucket import arn_of_bucket, declare_secure_bucket, deny_insecure_transport
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -35,6 +35,9 @@ class CentralDeliveryBucketArgs(TypedDict):
     """Region of the bucket (the home region)."""
     noncurrent_version_days: NotRequired[int]
     """Days overwritten object versions are kept before they expire (default 365)."""
+    keep_bucket_on_destroy: NotRequired[bool]
+    """`pulumi destroy` leaves the bucket, its history and its hardening in the account
+    (default true), or empties and deletes it (false); see secure_bucket."""
 
 
 def organization_delivery_policy(bucket_arn: str, organization_id: str) -> dict[str, Any]:
@@ -100,7 +103,11 @@ class CentralDeliveryBucket(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         region = args["region"]
         secure = declare_secure_bucket(
-            self, f"{name}-bucket", bucket=args["bucket_name"], region=region
+            self,
+            f"{name}-bucket",
+            bucket=args["bucket_name"],
+            region=region,
+            keep_on_destroy=args.get("keep_bucket_on_destroy", True),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-bucket-lifecycle",
@@ -117,17 +124,20 @@ class CentralDeliveryBucket(pulumi.ComponentResource):
             ],
             region=region,
             # Noncurrent-version rules only act on a versioned bucket: version it first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secure.versioning]),
+            opts=secure.options(depends_on=[secure.versioning]),
         )
         self.policy: aws.s3.BucketPolicy = aws.s3.BucketPolicy(
             f"{name}-bucket-policy",
             bucket=secure.bucket.id,
-            policy=pulumi.Output.all(secure.bucket.arn, args["organization_id"]).apply(
-                lambda values: json.dumps(organization_delivery_policy(values[0], values[1]))
+            # By the bucket's name, known in a first preview (its ARN output is not).
+            policy=pulumi.Output.all(secure.bucket.bucket, args["organization_id"]).apply(
+                lambda values: json.dumps(
+                    organization_delivery_policy(arn_of_bucket(values[0]), values[1])
+                )
             ),
             region=region,
             # S3 rejects concurrent configuration calls on one bucket (OperationAborted).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secure.public_access]),
+            opts=secure.options(depends_on=[secure.public_access]),
         )
         """Members' delivery channels need it before they are created (AWS checks the
         bucket policy: InsufficientDeliveryPolicyException)."""

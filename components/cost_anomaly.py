@@ -78,11 +78,6 @@ class CostAnomalyAlerts(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         dimension = args.get("monitor_dimension", "SERVICE")
-        if dimension not in MONITOR_NAMES:
-            raise ValueError(
-                f"CostAnomalyAlerts monitor_dimension {dimension!r} is not one of "
-                + ", ".join(MONITOR_NAMES)
-            )
         existing = args.get("monitor_arn")
         if existing is None:
             monitor = aws.costexplorer.AnomalyMonitor(
@@ -157,6 +152,11 @@ def validate_args(args: CostAnomalyAlertsArgs) -> None:
     monitor = args.get("monitor_arn")
     if monitor is not None:
         MONITOR_ARN.check(monitor, "CostAnomalyAlerts monitor_arn")
+    dimension = args.get("monitor_dimension", "SERVICE")
+    if dimension not in MONITOR_NAMES:
+        raise InvalidArgument(
+            "CostAnomalyAlerts monitor_dimension", dimension, "one of " + ", ".join(MONITOR_NAMES)
+        )
 
 
 def threshold_expression(

@@ -34,8 +34,15 @@ from .stackset_rollout import (
     MemberRollout,
     MemberRolloutArgs,
     OperationPreferencesArgs,
+    check_member_args,
 )
-from .validation import check_account_id
+from .validation import (
+    MAX_ALERT_EMAILS,
+    ROLE_NAME,
+    InvalidArgument,
+    check_account_id,
+    check_emails,
+)
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -62,7 +69,10 @@ class OrganizationRolloutArgs(TypedDict):
     home_region: str
     """Region of the central pieces and of global-type recording; one of `regions`."""
     regions: Sequence[str]
-    """Regions the member template is deployed to in every target account."""
+    """Regions where every target account records (AWS Config)."""
+    forwarding_regions: NotRequired[Sequence[str]]
+    """Further regions where the member template only forwards root activity (default:
+    the regions enabled by default in every account; see MemberRollout)."""
     targets: Sequence[str]
     """OU ids or the root id whose accounts get the member baseline."""
     excluded_accounts: NotRequired[Sequence[str]]
@@ -97,6 +107,9 @@ class OrganizationRolloutArgs(TypedDict):
     DEFAULT_PREFERENCES unless given)."""
     retain_stacks_on_account_removal: NotRequired[bool]
     """Keep the stacks of an account that leaves the targets (default false: delete)."""
+    keep_bucket_on_destroy: NotRequired[bool]
+    """`pulumi destroy` leaves the delivery bucket and its history in the log-archive
+    account (default true), or empties and deletes it (false)."""
 
 
 class OrganizationRollout(pulumi.ComponentResource):
@@ -121,17 +134,8 @@ class OrganizationRollout(pulumi.ComponentResource):
         args: OrganizationRolloutArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        delegated = args.get("delegated_admin", False)
-        if delegated and "payer_account" not in args:
-            raise ValueError(
-                "payer_account is required with delegated_admin: linked-account cost "
-                "monitors work only from the management (payer) account"
-            )
+        validate_args(args)
         admin = args.get("register_delegated_admin")
-        if admin is not None:
-            check_account_id(admin, "register_delegated_admin")
-            if delegated:
-                raise ValueError("register_delegated_admin is for the management account only")
         super().__init__(TYPE, name, None, opts)
         home_region = args["home_region"]
 
@@ -150,6 +154,7 @@ class OrganizationRollout(pulumi.ComponentResource):
                 ),
                 "organization_id": args["organization_id"],
                 "region": home_region,
+                "keep_bucket_on_destroy": args.get("keep_bucket_on_destroy", True),
             },
             opts=pulumi.ResourceOptions(parent=self, provider=log_archive),
         )
@@ -189,23 +194,9 @@ class OrganizationRollout(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
-        rollout_args: MemberRolloutArgs = {
-            "home_region": home_region,
-            "regions": list(args["regions"]),
-            "targets": list(args["targets"]),
-            "excluded_accounts": list(args.get("excluded_accounts", [])),
-            "skip_recorder_ous": list(args.get("skip_recorder_ous", [])),
-            "self_recording_accounts": list(args.get("self_recording_accounts", [])),
-            "delivery_bucket": self.delivery.bucket_name,
-            "event_bus_arn": self.root_activity.event_bus_arn,
-            "delegated_admin": delegated,
-            "retain_stacks_on_account_removal": args.get("retain_stacks_on_account_removal", False),
-            "prerequisites": prerequisites,
-        }
-        if "trusted_services" in args:
-            rollout_args["trusted_services"] = args["trusted_services"]
-        if "operation_preferences" in args:
-            rollout_args["operation_preferences"] = args["operation_preferences"]
+        rollout_args = member_args(
+            args, self.delivery.bucket_name, self.root_activity.event_bus_arn, prerequisites
+        )
         self.members = MemberRollout(
             f"{name}-members", rollout_args, opts=pulumi.ResourceOptions(parent=self)
         )
@@ -237,7 +228,6 @@ class OrganizationRollout(pulumi.ComponentResource):
         """The provider of a central account; None (the stack's own) when not given."""
         if account is None:
             return None
-        check_account_id(account["account_id"], f"{role} account_id")
         role_arn = (
             f"arn:aws:iam::{account['account_id']}:role/"
             f"{account.get('role_name', DEFAULT_ROLE_NAME)}"
@@ -249,3 +239,71 @@ class OrganizationRollout(pulumi.ComponentResource):
             allowed_account_ids=[account["account_id"]],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def member_args(
+    args: OrganizationRolloutArgs,
+    delivery_bucket: pulumi.Input[str],
+    event_bus_arn: pulumi.Input[str],
+    prerequisites: Sequence[pulumi.Resource] = (),
+) -> MemberRolloutArgs:
+    """The MemberRollout args of an OrganizationRollout."""
+    rollout_args: MemberRolloutArgs = {
+        "home_region": args["home_region"],
+        "regions": list(args["regions"]),
+        "targets": list(args["targets"]),
+        "excluded_accounts": list(args.get("excluded_accounts", [])),
+        "skip_recorder_ous": list(args.get("skip_recorder_ous", [])),
+        "self_recording_accounts": list(args.get("self_recording_accounts", [])),
+        "delivery_bucket": delivery_bucket,
+        "event_bus_arn": event_bus_arn,
+        "delegated_admin": args.get("delegated_admin", False),
+        "retain_stacks_on_account_removal": args.get("retain_stacks_on_account_removal", False),
+        "prerequisites": list(prerequisites),
+    }
+    if "forwarding_regions" in args:
+        rollout_args["forwarding_regions"] = list(args["forwarding_regions"])
+    if "trusted_services" in args:
+        rollout_args["trusted_services"] = args["trusted_services"]
+    if "operation_preferences" in args:
+        rollout_args["operation_preferences"] = args["operation_preferences"]
+    return rollout_args
+
+
+def validate_args(args: OrganizationRolloutArgs) -> None:
+    """Reject malformed args, and a missing prerequisite, before anything is registered."""
+    delegated = args.get("delegated_admin", False)
+    if delegated and "payer_account" not in args:
+        raise InvalidArgument(
+            "OrganizationRollout payer_account",
+            None,
+            "the management account with delegated_admin: linked-account cost monitors "
+            "work only from the management (payer) account",
+        )
+    admin = args.get("register_delegated_admin")
+    if admin is not None:
+        check_account_id(admin, "OrganizationRollout register_delegated_admin")
+        if delegated:
+            raise InvalidArgument(
+                "OrganizationRollout register_delegated_admin",
+                admin,
+                "none with delegated_admin (only the management account registers one)",
+            )
+    for key, account in (
+        ("log_archive_account", args.get("log_archive_account")),
+        ("security_account", args.get("security_account")),
+        ("payer_account", args.get("payer_account")),
+    ):
+        if account is not None:
+            check_account_id(account["account_id"], f"OrganizationRollout {key}.account_id")
+            ROLE_NAME.check(
+                account.get("role_name", DEFAULT_ROLE_NAME), f"OrganizationRollout {key}.role_name"
+            )
+    check_emails(list(args.get("alarm_emails", [])), "OrganizationRollout alarm_emails")
+    check_emails(
+        list(args.get("alert_emails", [])),
+        "OrganizationRollout alert_emails",
+        limit=MAX_ALERT_EMAILS,
+    )
+    # The fan-out's own checks, on placeholders for what does not exist yet.
+    check_member_args(member_args(args, "pending", "pending"))

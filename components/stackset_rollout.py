@@ -38,7 +38,15 @@ import pulumi_aws as aws
 
 from . import stackset_inputs as inputs
 from .member_template import CAPABILITIES, render_template, stack_parameters
-from .validation import check_account_id
+from .validation import (
+    ACCOUNT_ID,
+    DEFAULT_ENABLED_REGIONS,
+    HOME_REGION,
+    InvalidArgument,
+    check_each,
+    check_regions,
+    check_unique,
+)
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -87,8 +95,13 @@ class MemberRolloutArgs(TypedDict):
     """The region recording global types; first in every region order; where the
     StackSets are administered (the provider's region)."""
     regions: Sequence[str]
-    """Regions of every target account the template is deployed to; must include
+    """Regions where every target account records (AWS Config); must include
     `home_region`."""
+    forwarding_regions: NotRequired[Sequence[str]]
+    """Further regions the template is deployed to for the root-activity forwarders only.
+    Default the regions enabled by default in every account; with them, root activity in
+    any region an account can be used in alarms. Add opt-in regions only when every
+    target account has enabled them (a stack instance fails where the region is off)."""
     targets: Sequence[str]
     """OU ids (`ou-...`) or the organization root (`r-...`) whose accounts record."""
     delivery_bucket: pulumi.Input[str]
@@ -131,7 +144,7 @@ class MemberRollout(pulumi.ComponentResource):
     ) -> None:
         plan = _Plan(args)
         super().__init__(TYPE, name, None, opts)
-        body = render_template(plan.self_recording)
+        body = render_template(plan.self_recording, plan.recording_regions)
         delegated = args.get("delegated_admin", False)
         call_as = "DELEGATED_ADMIN" if delegated else "SELF"
         prerequisites = list(args.get("prerequisites", []))
@@ -245,36 +258,66 @@ def merged_preferences(chosen: "OperationPreferencesArgs | None") -> dict[str, o
     return merged
 
 
+def _accounts(accounts: Sequence[str], key: str) -> list[str]:
+    """Account ids, each once, sorted (the order AWS takes them in does not matter)."""
+    check_each(ACCOUNT_ID, list(accounts), f"MemberRollout {key}")
+    check_unique(list(accounts), f"MemberRollout {key}", "account")
+    return sorted(accounts)
+
+
+def check_member_args(args: MemberRolloutArgs) -> None:
+    """MemberRollout's checks, without declaring anything."""
+    _Plan(args)
+
+
+class PrerequisiteMissing(ValueError):
+    """Something the organization must have enabled before the first `pulumi up`."""
+
+
 class _Plan:
     """MemberRolloutArgs checked and turned into API shapes, before anything exists."""
 
     def __init__(self, args: MemberRolloutArgs) -> None:
         self.home_region = args["home_region"]
-        regions = list(args["regions"])
-        if self.home_region not in regions:
-            raise ValueError(
-                f"MemberRollout home_region {self.home_region!r} must be one of regions "
-                "(it records the global resource types)"
+        HOME_REGION.check(self.home_region, "MemberRollout home_region")
+        recording = list(args["regions"])
+        check_regions(recording, "MemberRollout regions")
+        if self.home_region not in recording:
+            raise InvalidArgument(
+                "MemberRollout home_region",
+                self.home_region,
+                "one of regions (it records the global resource types)",
             )
+        forwarding = list(args.get("forwarding_regions", sorted(DEFAULT_ENABLED_REGIONS)))
+        check_regions(forwarding, "MemberRollout forwarding_regions")
+        everywhere = set(recording) | set(forwarding)
+        self.recording_regions = recording if everywhere != set(recording) else []
+        """The regions rendered into the template's CreateRecorder condition (none when
+        every region of the StackSets records)."""
         # Home region first: an update that breaks stops there (SEQUENTIAL).
-        self.regions = [self.home_region, *(r for r in regions if r != self.home_region)]
+        self.regions = [self.home_region, *sorted(everywhere - {self.home_region})]
+        """Every region the StackSets and own stacks are deployed to."""
         self.targets = list(args["targets"])
         self.skip_recorder_ous = list(args.get("skip_recorder_ous", []))
         if not self.targets:
-            raise ValueError("MemberRollout targets must name at least one OU or the root")
+            raise InvalidArgument(
+                "MemberRollout targets", self.targets, "at least one OU id or the root id"
+            )
         both = sorted(set(self.targets) & set(self.skip_recorder_ous))
         if both:
-            raise ValueError(
-                f"MemberRollout skip_recorder_ous {both} are targets too: an account "
-                "reached by both StackSets would get two sets of stacks"
+            raise InvalidArgument(
+                "MemberRollout skip_recorder_ous",
+                both,
+                "OUs that are not targets too (an account reached by both StackSets would "
+                "get two sets of stacks)",
             )
-        self.excluded = sorted(set(args.get("excluded_accounts", [])))
-        self.self_recording = sorted(set(args.get("self_recording_accounts", [])))
-        for account in self.excluded:
-            check_account_id(account, "excluded_accounts")
+        self.excluded = _accounts(args.get("excluded_accounts", []), "excluded_accounts")
+        self.self_recording = _accounts(
+            args.get("self_recording_accounts", []), "self_recording_accounts"
+        )
         trusted = args.get("trusted_services")
         if trusted is not None and STACKSETS_PRINCIPAL not in trusted:
-            raise ValueError(
+            raise PrerequisiteMissing(
                 "trusted access for CloudFormation StackSets is not activated in the "
                 f"organization ({STACKSETS_PRINCIPAL} is not among its trusted services); "
                 f"run `{TRUSTED_ACCESS_COMMAND}` in the management account first"

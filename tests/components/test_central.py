@@ -95,6 +95,26 @@ def test_central_bucket_is_hardened(pulumi_mocks: Recorder) -> None:
     assert pulumi_mocks.one(PUBLIC_ACCESS).urn in policy.dependencies
 
 
+def test_central_bucket_kept_on_destroy_unless_asked(pulumi_mocks: Recorder) -> None:
+    def program() -> None:
+        for name, keep in (("kept", True), ("dropped", False)):
+            CentralDeliveryBucket(
+                name,
+                {
+                    "bucket_name": f"org-config-{name}",
+                    "organization_id": ORG,
+                    "region": "us-east-1",
+                    "keep_bucket_on_destroy": keep,
+                },
+            )
+
+    pulumi_mocks.run(program)
+    buckets = {
+        b.inputs["bucket"]: b.inputs.get("forceDestroy") for b in pulumi_mocks.of_type(BUCKET)
+    }
+    assert buckets == {"org-config-kept": None, "org-config-dropped": True}
+
+
 # The recording mocks answer placeholder ARNs; parliament checks resources against real ones.
 REAL_BUCKET = "arn:aws:s3:::rootguard-org-config-555555555555-us-east-1"
 REAL_BUS = "arn:aws:events:us-east-1:777777777777:event-bus/rootguard-root-activity"
@@ -263,15 +283,17 @@ def test_rollout_registers_stacksets_delegated_admin(pulumi_mocks: Recorder) -> 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"delegated_admin": True}, "payer_account is required with delegated_admin"),
+        ({"delegated_admin": True}, "payer_account: None is not valid; expected the management"),
         (
             {"delegated_admin": True, "payer_account": {"account_id": "444444444444"},
              "register_delegated_admin": "555555555555"},
-            "register_delegated_admin is for the management account only",
+            "register_delegated_admin: '555555555555' is not valid; expected none with",
         ),
-        ({"security_account": {"account_id": "7"}}, "security account_id '7' must be a 12-digit"),
+        ({"security_account": {"account_id": "7"}}, "security_account.account_id: '7' is not"),
+        ({"alarm_emails": ["secops"]}, "alarm_emails[0]: 'secops' is not valid"),
+        ({"regions": ["mars-1"]}, "MemberRollout regions[0]: 'mars-1' is not valid"),
     ],
-    ids=["payer-missing", "register-from-admin", "bad-account"],
+    ids=["payer-missing", "register-from-admin", "bad-account", "bad-email", "bad-region"],
 )  # fmt: skip
 def test_rollout_bad_args_fail_first(
     pulumi_mocks: Recorder, extra: dict[str, Any], message: str
@@ -279,4 +301,4 @@ def test_rollout_bad_args_fail_first(
     with pytest.raises(Exception) as err:
         _rollout(pulumi_mocks, **extra)
     assert message in str(err.value)
-    assert pulumi_mocks.of_type(BUCKET) == []
+    assert pulumi_mocks.registrations == []  # nothing declared, not even a provider

@@ -15,8 +15,10 @@ from rootguard.components.member_template import parameter_names, render_templat
 from rootguard.components.stackset_rollout import (
     STACKSETS_PRINCIPAL,
     TRUSTED_ACCESS_COMMAND,
+    _Plan,
     merged_preferences,
 )
+from rootguard.components.validation import DEFAULT_ENABLED_REGIONS
 
 from tests.conftest import Recorder, Registration
 
@@ -39,6 +41,7 @@ def _declare(mocks: Recorder, **extra: Any) -> None:
             "delivery_bucket": BUCKET,
             "event_bus_arn": BUS,
             "prerequisites": [policy],
+            "forwarding_regions": REGIONS,
             **extra,
         }
         MemberRollout("members", MemberRolloutArgs(**args))  # type: ignore[typeddict-item]
@@ -77,6 +80,30 @@ def test_rollout_stack_set_sets_every_template_parameter(pulumi_mocks: Recorder)
     assert parameters["EventBusArn"] == BUS
     assert parameters["HomeRegion"] == "us-east-1"
     assert parameters["RecorderMode"] == "create"
+
+
+def test_rollout_forwards_from_every_default_region(pulumi_mocks: Recorder) -> None:
+    # Forwarders in the 17 regions every account can be used in, recorders in `regions`.
+    _declare(pulumi_mocks, forwarding_regions=sorted(DEFAULT_ENABLED_REGIONS))
+    regions = {i.inputs["stackSetInstanceRegion"] for i in pulumi_mocks.of_type(INSTANCE)}
+    assert regions == set(DEFAULT_ENABLED_REGIONS) | set(REGIONS)
+    body = pulumi_mocks.one(STACK_SET).inputs["templateBody"]
+    assert body == render_template([], REGIONS)
+    assert len(pulumi_mocks.of_type(STACK)) == len(regions)
+
+
+def test_rollout_default_forwarding_regions_are_the_default_enabled_ones() -> None:
+    rollout_args: dict[str, Any] = {
+        "home_region": "us-east-1",
+        "regions": REGIONS,
+        "targets": TARGETS,
+        "delivery_bucket": BUCKET,
+        "event_bus_arn": BUS,
+    }
+    plan = _Plan(MemberRolloutArgs(**rollout_args))  # type: ignore[typeddict-item]
+    assert set(plan.regions) == set(DEFAULT_ENABLED_REGIONS)
+    assert plan.regions[0] == "us-east-1"
+    assert plan.recording_regions == REGIONS
 
 
 def test_rollout_one_instance_per_region_home_region_first(pulumi_mocks: Recorder) -> None:
@@ -210,11 +237,13 @@ def test_rollout_chosen_preferences_reach_the_instances(pulumi_mocks: Recorder) 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"regions": ["eu-west-1"]}, "home_region 'us-east-1' must be one of regions"),
-        ({"targets": []}, "targets must name at least one OU"),
-        ({"skip_recorder_ous": [TARGETS[0]]}, "are targets too"),
+        ({"regions": ["eu-west-1"]}, "home_region: 'us-east-1' is not valid; expected one of"),
+        ({"targets": []}, "targets: [] is not valid; expected at least one OU id"),
+        ({"skip_recorder_ous": [TARGETS[0]]}, "expected OUs that are not targets too"),
         ({"targets": ["workloads"]}, "'workloads' does not match"),
-        ({"excluded_accounts": ["123"]}, "excluded_accounts '123' must be a 12-digit"),
+        ({"excluded_accounts": ["123"]}, "excluded_accounts[0]: '123' is not valid"),
+        ({"home_region": "il-central-1", "regions": ["il-central-1"]}, "home_region:"),
+        ({"forwarding_regions": ["mars-1"]}, "forwarding_regions[0]: 'mars-1' is not valid"),
         (
             {"operation_preferences": {"max_concurrent_percentage": 0}},
             "MaxConcurrentPercentage 0 must be between 1 and 100",
@@ -230,6 +259,8 @@ def test_rollout_chosen_preferences_reach_the_instances(pulumi_mocks: Recorder) 
         "skip-is-target",
         "ou-id",
         "excluded",
+        "late-home-region",
+        "forwarding-region",
         "preferences",
         "trust",
     ],
