@@ -14,6 +14,7 @@ from components import (
     OrganizationRollout,
     OrganizationRolloutArgs,
 )
+from components.validation import DEFAULT_ENABLED_REGIONS
 from rootguard.config import (
     AccountConfig,
     ConfigError,
@@ -116,7 +117,9 @@ def rollout_args(
         "account_id": account_id,
         "organization_id": described.id,
         "home_region": config.home_region,
-        "regions": list(stack_set.regions or config.regions),
+        "regions": list(config.regions),
+        # Root activity alarms from every region an account can be used in.
+        "forwarding_regions": sorted({*DEFAULT_ENABLED_REGIONS, *config.alarm.opt_in_regions}),
         "targets": list(stack_set.targets),
         "excluded_accounts": list(stack_set.excluded_accounts),
         "skip_recorder_ous": list(stack_set.skip_recorder.ous),
@@ -127,6 +130,7 @@ def rollout_args(
         "alarm_emails": list(config.alarm.emails),
         "operation_preferences": stack_set.operation_preferences(),
         "retain_stacks_on_account_removal": stack_set.on_account_removal == "retain",
+        "keep_bucket_on_destroy": config.recorder.keep_bucket_on_destroy,
     }
     # Only the management account sees the organization's trusted services.
     if organization.role == "management" and described.aws_service_access_principals is not None:

@@ -1,7 +1,7 @@
 """Stack-config models of organization-scale rollout, part of the `rootguard:` schema.
 
 - `rootguard:organization` with `rollout: stackset`: `stackSet` (targets, exclusions,
-  regions, accounts and OUs that keep their own recorder, operation preferences, what
+  accounts and OUs that keep their own recorder, operation preferences, what
   happens when an account leaves) and the central accounts (`logArchiveAccount`,
   `securityAccount`, `payerAccount`);
 - `rootguard:accounts: {fromOrganization: {ous: [...], exclude: [...]}}`: the accounts of
@@ -25,15 +25,12 @@ from rootguard.config import (
     DEFAULT_ROLE_NAME,
     AccountId,
     Expect,
-    Region,
     RoleName,
     _digits_to_int,
     _error_at,
     _Model,
 )
 
-SIGNIN_REGION = "us-east-1"
-"""Root console sign-ins are recorded in us-east-1: its forwarder must exist."""
 MAX_SELF_RECORDING_ACCOUNTS = 300
 """Accounts the member template can name in its CreateRecorder condition."""
 
@@ -166,11 +163,6 @@ class StackSetConfig(_Model):
     excluded_accounts: Annotated[list[AccountId], Expect("a list of 12-digit account ids")] = Field(
         default_factory=list
     )
-    regions: (
-        Annotated[list[Region], Field(min_length=1), Expect("a non-empty list of AWS region names")]
-        | None
-    ) = None
-    """Default rootguard:regions."""
     skip_recorder: SkipRecorderConfig = Field(default_factory=SkipRecorderConfig)
     max_concurrent_percentage: MaxConcurrentPercentage | None = None
     max_concurrent_count: MaxConcurrentCount | None = None
@@ -201,8 +193,6 @@ class StackSetConfig(_Model):
     def _consistent(self) -> StackSetConfig:
         _unique(list(self.targets), "targets")
         _unique(list(self.excluded_accounts), "excludedAccounts")
-        if self.regions is not None:
-            _unique(list(self.regions), "regions")
         for index, ou in enumerate(self.skip_recorder.ous):
             if ou in self.targets:
                 raise _error_at(
@@ -299,7 +289,6 @@ def check_rollout_keys(organization: Any) -> None:
 def check_stackset_organization(config: Any) -> None:
     """Cross-checks of a StackConfig whose organization rolls out with StackSets."""
     organization = config.organization
-    stack_set = organization.stack_set
     if config.accounts:
         names = [a.name for a in config.accounts] if isinstance(config.accounts, list) else []
         raise _error_at(
@@ -308,14 +297,14 @@ def check_stackset_organization(config: Any) -> None:
             "no rootguard:accounts with organization.rollout stackset (the StackSets "
             "baseline the member accounts; keep account stacks as stacks of their own)",
         )
-    regions = list(stack_set.regions or config.regions)
-    where = "organization.stackSet.regions" if stack_set.regions else "regions"
-    for needed, why in (
-        (config.home_region, "homeRegion records the global resource types"),
-        (SIGNIN_REGION, "root console sign-ins are recorded in us-east-1"),
-    ):
-        if needed not in regions:
-            raise _error_at(where, regions, f"a list including {needed} ({why})")
+    if not config.alarm.enabled:
+        # The member template is the alarm: its forwarders are what reaches the bus.
+        raise _error_at(
+            "alarm.enabled",
+            False,
+            "true with organization.rollout stackset (every member stack forwards root "
+            "activity to the organization's bus)",
+        )
     if organization.role == "delegatedAdmin" and organization.payer_account is None:
         raise _error_at(
             "organization.role",

@@ -716,31 +716,17 @@ BAD_CONFIGS: list[BadConfig] = [
         expected=ID_EXPECTED,
     ),
     BadConfig(
-        "stackset-regions-without-signin-region",
+        "stackset-without-alarm",
         {
-            "homeRegion": "eu-west-1",
-            "regions": ["eu-west-1"],
-            "organization": {
-                "rollout": "stackset",
-                "stackSet": {"targets": ["r-ab12"], "regions": ["eu-west-1"]},
-            },
+            "alarm": {"enabled": False},
+            "organization": {"rollout": "stackset", "stackSet": {"targets": ["r-ab12"]}},
         },
-        "rootguard:organization.stackSet.regions",
-        "['eu-west-1']",
-        expected="a list including us-east-1 (root console sign-ins are recorded in us-east-1)",
-    ),
-    BadConfig(
-        "stackset-regions-without-home-region",
-        {
-            "regions": ["us-east-1", "eu-west-1"],
-            "organization": {
-                "rollout": "stackset",
-                "stackSet": {"targets": ["r-ab12"], "regions": ["eu-west-1"]},
-            },
-        },
-        "rootguard:organization.stackSet.regions",
-        "['eu-west-1']",
-        expected="a list including us-east-1 (homeRegion records the global resource types)",
+        "rootguard:alarm.enabled",
+        "False",
+        expected=(
+            "true with organization.rollout stackset (every member stack forwards root "
+            "activity to the organization's bus)"
+        ),
     ),
     BadConfig(
         "stackset-skip-recorder-not-a-mapping",
