@@ -24,6 +24,7 @@ OUs is a usage error naming `--accounts`; getOrganization keeps the engine's sta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -95,18 +96,22 @@ class OrganizationFixture(_Model):
     def known(self, parent: str) -> bool:
         return parent == self.organization.root_id or parent in self.parents()
 
+    @functools.cached_property
+    def _ancestors(self) -> dict[str, frozenset[str]]:
+        """OU or root id -> itself and every OU (and the root) above it."""
+        parents = self.parents()
+        found: dict[str, frozenset[str]] = {}
+        for start in [self.organization.root_id, *parents]:
+            chain, node = [start], start
+            while node in parents and parents[node] not in chain:
+                node = parents[node]
+                chain.append(node)
+            found[start] = frozenset(chain)
+        return found
+
     def under(self, parent: str, child: str) -> bool:
         """True when `child` (an OU or root id) is `parent` or nested in it."""
-        parents = self.parents()
-        seen = set()
-        while child not in seen:
-            if child == parent:
-                return True
-            seen.add(child)
-            if child not in parents:
-                return False
-            child = parents[child]
-        return False
+        return parent in self._ancestors.get(child, frozenset({child}))
 
     def accounts_under(self, parent: str, *, direct: bool = False) -> list[FixtureAccount]:
         return [
