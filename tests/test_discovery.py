@@ -5,6 +5,8 @@ management account skipped with a one-line note; bad input one line, exit 2."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -30,15 +32,15 @@ def organization() -> dict[str, Any]:
     accounts = [{"id": MANAGEMENT, "name": "management", "ou": "r-a1b2"}]
     accounts += [
         {"id": f"{100000000000 + i:012d}", "name": f"apps {i}", "ou": "ou-a1b2-applicat"}
-        for i in range(PAGE + 5)
-    ]
-    accounts += [
-        {"id": f"{200000000000 + i:012d}", "name": f"data/{i}", "ou": "ou-a1b2-datanest"}
         for i in range(PAGE + 2)
     ]
     accounts += [
+        {"id": f"{200000000000 + i:012d}", "name": f"data/{i}", "ou": "ou-a1b2-datanest"}
+        for i in range(3)
+    ]
+    accounts += [
         {"id": f"{300000000000 + i:012d}", "name": f"sandbox-{i}", "ou": "ou-a1b2-sandboxx"}
-        for i in range(5)
+        for i in range(2)
     ]
     accounts[3]["status"] = "SUSPENDED"
     return {
@@ -79,34 +81,48 @@ def provider_accounts(planned: Plan) -> list[str]:
     return found
 
 
-def test_discovery_plans_every_page_and_nested_ou(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+EXCLUDED = ["100000000001", "200000000002"]
+
+
+@pytest.fixture(scope="module")
+def applications(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, str]:
+    """The applications OU (a nested OU under it) planned once, excluding EXCLUDED; and
+    what the program wrote to stderr."""
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        planned = plan(
+            tmp_path_factory.mktemp("org"), {"ous": ["ou-a1b2-applicat"], "exclude": EXCLUDED}
+        )
+    return planned, errors.getvalue()
+
+
+def test_discovery_plans_every_page_and_nested_ou(applications: tuple[Plan, str]) -> None:
+    planned, _ = applications
     data = organization()
-    planned = plan(tmp_path, {"ous": ["ou-a1b2-applicat"]}, data)
     expected = sorted(
         a["id"] for a in data["accounts"][1:]
-        if a["ou"] in ("ou-a1b2-applicat", "ou-a1b2-datanest") and a.get("status") != "SUSPENDED"
+        if a["ou"] in ("ou-a1b2-applicat", "ou-a1b2-datanest")
+        and a.get("status") != "SUSPENDED" and a["id"] not in EXCLUDED
     )  # fmt: skip
-    assert len(expected) > 2 * PAGE
+    assert len(expected) > PAGE  # more than one page of ListAccountsForParent
     assert sorted(provider_accounts(planned)) == expected
     baselines = [r.name for r in planned.resources if r.type.endswith(":AccountBaseline")]
     assert sorted(baselines) == expected  # named by id: renaming an account replaces nothing
 
 
-def test_discovery_leaves_excluded_accounts_out(tmp_path: Path) -> None:
-    excluded = ["100000000001", "200000000005"]
-    planned = plan(tmp_path, {"ous": ["ou-a1b2-applicat"], "exclude": excluded})
-    assert not set(excluded) & set(provider_accounts(planned))
+def test_discovery_leaves_excluded_accounts_out(applications: tuple[Plan, str]) -> None:
+    planned, _ = applications
+    assert not set(EXCLUDED) & set(provider_accounts(planned))
+    assert {"100000000000", "200000000000"} <= set(provider_accounts(planned))
 
 
 def test_discovery_skips_a_suspended_account_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    applications: tuple[Plan, str],
 ) -> None:
-    planned = plan(tmp_path, {"ous": ["ou-a1b2-applicat"]})
+    planned, errors = applications
     suspended = organization()["accounts"][3]
     assert suspended["id"] not in provider_accounts(planned)
-    notes = [line for line in capsys.readouterr().err.splitlines() if suspended["id"] in line]
+    notes = [line for line in errors.splitlines() if suspended["id"] in line]
     assert notes == [
         f"warning: rootguard:accounts.fromOrganization: {suspended['id']} "
         f"({suspended['name']}) is SUSPENDED; skipped"
@@ -116,10 +132,12 @@ def test_discovery_skips_a_suspended_account_with_one_line(
 def test_discovery_whole_organization_skips_the_management_account(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    planned = plan(tmp_path, {"ous": ["r-a1b2"], "roleName": "PlatformDeploy"})
-    accounts = provider_accounts(planned)
-    assert MANAGEMENT not in accounts
-    assert len(accounts) == len(organization()["accounts"]) - 2  # management, suspended
+    # A small organization: the management account and two members, one in a nested OU.
+    data = organization()
+    data["accounts"] = [a for a in data["accounts"] if a["id"] in
+                        (MANAGEMENT, "200000000000", "300000000000")]  # fmt: skip
+    planned = plan(tmp_path, {"ous": ["r-a1b2"], "roleName": "PlatformDeploy"}, data)
+    assert sorted(provider_accounts(planned)) == ["200000000000", "300000000000"]
     assert "is the management account; skipped" in capsys.readouterr().err
     roles = {json.loads(r.inputs["assumeRoles"])[0]["roleArn"].rsplit("/", 1)[1]
              for r in planned.resources if r.type == PROVIDER}  # fmt: skip
@@ -177,7 +195,7 @@ def test_discovery_plan_with_fixture_lists_the_accounts(
     assert main([*args, "--json"]) == 0
     resources = json.loads(capsys.readouterr().out)["resources"]
     providers = [r for r in resources if r["type"] == PROVIDER]
-    assert len(providers) == 5
+    assert len(providers) == 2  # the sandbox OU's accounts
 
 
 @pytest.mark.parametrize(

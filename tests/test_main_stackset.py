@@ -71,7 +71,8 @@ def test_stackset_org_stack_size_is_the_same_for_3_and_3000_accounts(tmp_path: P
     assert reach[3] is not None and reach[3000] is not None
     assert reach[3000].accounts is not None and reach[3].accounts is not None
     assert len(reach[3000].accounts) - len(reach[3].accounts) == 2997
-    assert reach[3000].stacks == 2 * len(reach[3000].accounts)
+    # Every account gets the template in the 17 regions it can be used in.
+    assert reach[3000].stacks == 17 * len(reach[3000].accounts)
 
 
 def test_stackset_plan_headline_shows_fan_out_apart(capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,8 +81,8 @@ def test_stackset_plan_headline_shows_fan_out_apart(capsys: pytest.CaptureFixtur
     assert code == 0
     assert headline.startswith(f"rootguard plan: project rootguard, stack {STACK}: ")
     assert fan_out_line == (
-        "fan-out (deployed by AWS, not declared by this stack): 2 StackSets x 2 regions to "
-        "4 OUs: 8 accounts, 16 stacks"
+        "fan-out (deployed by AWS, not declared by this stack): 2 StackSets x 17 regions to "
+        "4 OUs: 8 accounts, 136 stacks"
     )
 
 
@@ -133,7 +134,7 @@ def test_stackset_org_stack_declares_no_per_account_baseline() -> None:
 def test_stackset_organization_rules_wait_for_every_stack_instance() -> None:
     plan = _example_plan()
     recording = {r.urn for r in _of_type(plan, INSTANCE) + _of_type(plan, CFN_STACK)}
-    assert len(recording) == 6
+    assert len(recording) == 3 * 17  # two StackSets and the own stacks, in 17 regions
     for kind in (PACK, ORG_RULE):
         assert recording <= set(_one(plan, kind).dependencies), kind
 
