@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test lint typecheck unit bench clean venv
+.PHONY: preview test lint typecheck unit bench clean venv browser
 
 venv: $(STAMP)
 
@@ -29,6 +29,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# The HTML report's browser test needs Debian's Chromium (Playwright drives it; no
+# browser download). CI calls this before `make test`; it changes nothing when present.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # Figures, not tests: each script prints what it measured (docs/figures.md).
 bench: $(STAMP)

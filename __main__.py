@@ -44,6 +44,9 @@ def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> Account
         "custom_rule": config.rules.custom_rule,
         "require_hardware_mfa": config.rules.require_hardware_mfa,
         "root_use_window_days": config.rules.root_use_window_days,
+        # An organization stack that turns on centralized root access vouches for it.
+        "root_credentials_managed": config.rules.root_credentials_managed
+        or (config.organization is not None and config.organization.root_access is not None),
         "root_signin_alarm": config.alarm.enabled,
         "alarm_emails": list(config.alarm.emails),
         "alarm_opt_in_regions": list(config.alarm.opt_in_regions),
@@ -101,6 +104,23 @@ def organization_args(
     if pack.delivery_bucket is not None:
         args["delivery_bucket"] = pack.delivery_bucket
         args["keep_bucket_on_destroy"] = pack.keep_bucket_on_destroy
+    if organization.root_access is not None:
+        args["root_access"] = {"trusted_access": organization.root_access.trusted_access}
+        if organization.root_access.delegated_admin_account_id is not None:
+            admin = organization.root_access.delegated_admin_account_id
+            args["root_access"]["delegated_admin_account_id"] = admin
+    if organization.guardrails is not None:
+        guardrails = organization.guardrails
+        args["guardrails"] = {
+            "targets": list(guardrails.targets),
+            "exempt_accounts": list(guardrails.exempt_accounts),
+            "exempt_ous": list(guardrails.exempt_ous),
+            "deny_root_user": guardrails.deny_root_user,
+            "deny_root_access_keys": guardrails.deny_root_access_keys,
+            "protect_rootguard": guardrails.protect_rootguard,
+            "deploy_role_names": list(guardrails.deploy_role_names),
+            "execution_role_name": organization.execution_role_name,
+        }
     return args
 
 
@@ -242,6 +262,12 @@ def main() -> None:
                 "delegatedAdministrators": [
                     admin.service_principal for admin in organization.delegated_administrators
                 ],
+                "rootAccessFeatures": organization.root_access.enabled_features
+                if organization.root_access
+                else None,
+                "guardrailPolicyIds": organization.guardrails.policy_ids
+                if organization.guardrails
+                else None,
             },
         )
 

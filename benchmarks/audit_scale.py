@@ -1,6 +1,6 @@
 """How much faster `rootguard audit` is than the guide's script, at organization scale.
 
-Starts moto's server (rootguard/audit_moto.py) with a fixed latency added to every
+Starts moto's server (tests/moto_audit_server.py) with a fixed latency added to every
 request, close to what IAM and STS answer from outside AWS (100 ms), builds an
 organization of 300 accounts with a mix of root MFA on and off, then times, each
 in its own process:
@@ -8,11 +8,14 @@ in its own process:
 1. the baseline: the guide's script call for call (one ListAccounts per page,
    then per account a new STS client, AssumeRole, a new IAM client,
    GetAccountSummary, one printed line), sequential like the original;
-2. `rootguard audit --concurrency 16 --format json`.
+2. `rootguard audit --concurrency 16 --format json` (a role assumed in each account);
+3. `rootguard audit --root-sessions --concurrency 16 --format json` (a root session in
+   each member through the test front, tests/root_access_front.py; members with root
+   MFA have a password and a device, the others no root credentials at all).
 
-Prints both wall times with the CPU each used and the moto server's CPU meanwhile,
-the accounts each found (and whether each one's MFA verdict is right), and the ratio
-of the best times over `--repeat` rounds.
+Prints the wall times with the CPU each used and the moto server's CPU meanwhile, the
+time per account, the accounts each found (and whether each one's MFA verdict is right),
+and the ratio of the best times over `--repeat` rounds.
 
     .venv/bin/python benchmarks/audit_scale.py [--accounts 300] [--latency 0.1] [--repeat 3]
 """
@@ -117,12 +120,17 @@ def main() -> int:
         members = audit_moto.create_organization(
             server.endpoint, [f"bench-{i:04d}" for i in range(args.accounts - 1)]
         )
+        from tests.root_access_front import RootState, virtual_serial
+
         mfa_on = {audit_moto.MANAGEMENT_ACCOUNT}
         audit_moto.set_root_mfa(audit_moto.MANAGEMENT_ACCOUNT)
         for index, account in enumerate(members):
+            server.front.roots[account] = RootState()  # no root credentials
             if index % 3 == 0:
                 audit_moto.set_root_mfa(account, virtual=index % 2 == 0)
                 mfa_on.add(account)
+                device = virtual_serial(account) if index % 2 == 0 else f"GAHT{index:08d}"
+                server.front.roots[account] = RootState(password=True, mfa_devices=[device])
         server.injector.latency = args.latency  # only now: setup is not measured
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env = {**base_env, **server.environment()}
@@ -135,6 +143,7 @@ def main() -> int:
 
         seq_times: list[float] = []
         rg_times: list[float] = []
+        rs_times: list[float] = []
         ok = True
         for _ in range(args.repeat):
             if not args.skip_baseline:
@@ -176,10 +185,50 @@ def main() -> int:
             rg_times.append(rg_time)
             ok = ok and rg_right
 
+            before = server.injector.requests
+            rs_time, rs = _timed(
+                f"rootguard audit --root-sessions --concurrency {args.concurrency}",
+                [
+                    ROOTGUARD,
+                    "audit",
+                    "--root-sessions",
+                    "--concurrency",
+                    str(args.concurrency),
+                    "--format",
+                    "json",
+                ],
+                env,
+            )
+            report = json.loads(rs.stdout) if rs.returncode in (0, 1) else {}
+            rs_rows = {row["id"]: row["mfaEnabled"] for row in report.get("accounts", [])}
+            rs_right = (
+                report.get("mode") == "root-sessions"
+                and rs_rows == {account: account in mfa_on for account in every}
+                and len(report["accounts"]) == len(every)
+            )
+            print(
+                f"  found {len(rs_rows)}/{args.accounts} accounts, "
+                f"{server.injector.requests - before} requests, "
+                f"MFA verdicts {'all right' if rs_right else 'WRONG'}; "
+                f"{report.get('summary', rs.stderr.strip())}"
+            )
+            rs_times.append(rs_time)
+            ok = ok and rs_right and not server.front.invalid
+
+    per_account = [
+        ("guide's script", seq_times),
+        ("rootguard audit (roles)", rg_times),
+        ("rootguard audit --root-sessions", rs_times),
+    ]
+    print("per account (best round):")
+    for label, times in per_account:
+        if times:
+            print(f"  {label:<34} {min(times) / args.accounts * 1000:6.1f} ms")
     if seq_times:
         print(
-            f"speed-up: {min(seq_times) / min(rg_times):.1f}x (best {min(seq_times):.2f} s "
-            f"against best {min(rg_times):.2f} s of {args.repeat})"
+            f"speed-up: {min(seq_times) / min(rg_times):.1f}x roles, "
+            f"{min(seq_times) / min(rs_times):.1f}x root sessions (best {min(seq_times):.2f} s "
+            f"against best {min(rg_times):.2f} s and {min(rs_times):.2f} s of {args.repeat})"
         )
     return 0 if ok else 1
 

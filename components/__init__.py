@@ -6,8 +6,10 @@ from .central_delivery import CentralDeliveryBucket, CentralDeliveryBucketArgs
 from .config_recorder import ConfigRecorder, ConfigRecorderArgs
 from .cost_anomaly import CostAnomalyAlerts, CostAnomalyAlertsArgs
 from .execution_role import ExecutionRole, ExecutionRoleArgs
+from .guardrails import Guardrails, GuardrailsArgs
 from .organization_baseline import OrganizationBaseline, OrganizationBaselineArgs
 from .organization_rollout import OrganizationRollout, OrganizationRolloutArgs
+from .root_access import RootAccess, RootAccessArgs
 from .root_guard_rule import RootGuardRule, RootGuardRuleArgs
 from .root_mfa_rules import RootMfaRules, RootMfaRulesArgs
 from .root_signin_alarm import RootSigninAlarm, RootSigninAlarmArgs
@@ -26,12 +28,16 @@ __all__ = [
     "CostAnomalyAlertsArgs",
     "ExecutionRole",
     "ExecutionRoleArgs",
+    "Guardrails",
+    "GuardrailsArgs",
     "MemberRollout",
     "MemberRolloutArgs",
     "OrganizationBaseline",
     "OrganizationBaselineArgs",
     "OrganizationRollout",
     "OrganizationRolloutArgs",
+    "RootAccess",
+    "RootAccessArgs",
     "RootGuardRule",
     "RootGuardRuleArgs",
     "RootMfaRules",

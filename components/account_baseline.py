@@ -65,6 +65,10 @@ class AccountBaselineArgs(TypedDict):
     root_use_window_days: NotRequired[int]
     """Custom rule parameter RootUseWindowDays: root used within this many days is
     NON_COMPLIANT; 0 (default) turns the check off."""
+    root_credentials_managed: NotRequired[bool]
+    """Custom rule parameter RootCredentialsManaged: the organization manages root
+    credentials centrally, so a root without credentials is not applicable (default
+    false: it is NON_COMPLIANT, "recoverable, no MFA")."""
     root_signin_alarm: NotRequired[bool]
     """Deploy the root activity alarm (RootSigninAlarm): rules in every region the account
     can be used in, one topic in us-east-1 (default true)."""
@@ -110,6 +114,7 @@ def custom_rule_args(args: AccountBaselineArgs) -> RootGuardRuleArgs:
         "region": args["home_region"],
         "require_hardware_mfa": args.get("require_hardware_mfa", False),
         "root_use_window_days": args.get("root_use_window_days", 0),
+        "root_credentials_managed": args.get("root_credentials_managed", False),
         "maximum_execution_frequency": args.get("rule_frequency", DEFAULT_FREQUENCY),
     }
 

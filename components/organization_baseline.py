@@ -17,7 +17,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from . import guardrails, root_access
 from .conformance_pack import render_template
+from .guardrails import Guardrails, GuardrailsArgs
+from .root_access import RootAccess, RootAccessArgs
 from .root_guard_rule import (
     ORG_FUNCTION_NAME,
     RULE_DESCRIPTION,
@@ -99,6 +102,11 @@ class OrganizationBaselineArgs(TypedDict):
     member_stacks: NotRequired[Sequence[aws.cloudformation.Stack]]
     """CloudFormation stacks that create recorders (MemberRollout, in the stack's own
     account): waited for like `recorders`."""
+    root_access: NotRequired[RootAccessArgs]
+    """Management role only: centralized root access (RootAccess); the organization rule
+    then gets RootCredentialsManaged (default: absent, off)."""
+    guardrails: NotRequired[GuardrailsArgs]
+    """Management role only: the guardrail SCPs (Guardrails) (default: absent, none)."""
 
 
 def validate_args(args: OrganizationBaselineArgs) -> None:
@@ -119,6 +127,14 @@ def validate_args(args: OrganizationBaselineArgs) -> None:
                 "delegated_admin_account_id must be another account than the management "
                 "account itself (AWS refuses to register it)"
             )
+    for key in ("root_access", "guardrails"):
+        if key in args and role != "management":
+            raise ValueError(f"{key} is for the management role only")
+    if "root_access" in args:
+        root_access.validate_args(args["root_access"])
+    if "guardrails" in args:
+        guardrails.validate_args(args["guardrails"])
+        guardrails.guardrail_documents(args["guardrails"])  # each within the SCP size limit
     for excluded in args.get("excluded_accounts", []):
         check_account_id(excluded, "excluded_accounts")
     check_account_id(args["account_id"])
@@ -197,6 +213,7 @@ class OrganizationBaseline(pulumi.ComponentResource):
             args.get("require_hardware_mfa", False),
             args.get("root_use_window_days", 0),
             args.get("execution_role_name", DEFAULT_EXECUTION_ROLE_NAME),
+            root_credentials_managed="root_access" in args,
         )
         template_body = (
             render_template(args.get("hardware_mfa", False))
@@ -225,6 +242,21 @@ class OrganizationBaseline(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self),
                     )
                 )
+
+        self.root_access: RootAccess | None = None
+        """Centralized root access (None unless asked for)."""
+        root_features: list[pulumi.Resource] = []
+        if "root_access" in args:
+            self.root_access = RootAccess(
+                f"{name}-root-access", args["root_access"], pulumi.ResourceOptions(parent=self)
+            )
+            root_features.append(self.root_access.features)
+        self.guardrails: Guardrails | None = None
+        """The guardrail SCPs (None unless asked for)."""
+        if "guardrails" in args:
+            self.guardrails = Guardrails(
+                f"{name}-guardrails", args["guardrails"], pulumi.ResourceOptions(parent=self)
+            )
 
         self.conformance_pack_arn = None
         if template_body is not None:
@@ -278,8 +310,11 @@ class OrganizationBaseline(pulumi.ComponentResource):
                 excluded_accounts=excluded,
                 region=region,
                 # AWS checks that Config may invoke the function when the rule is created,
-                # and the rule fails in an account without a recorder.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission, *recorders]),
+                # and the rule fails in an account without a recorder; its parameter
+                # RootCredentialsManaged holds once the root access features are on.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[permission, *recorders, *root_features]
+                ),
             )
             self.custom_rule_arn = rule.arn
             self.function_arn = function.arn

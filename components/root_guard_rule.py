@@ -63,6 +63,10 @@ class RootGuardRuleArgs(TypedDict):
     execution_role_name: NotRequired[str]
     """Rule parameter ExecutionRoleName: the role the function assumes in an event's
     account that is not its own (organization rules). Absent: single-account mode."""
+    root_credentials_managed: NotRequired[bool]
+    """Rule parameter RootCredentialsManaged: the organization manages root credentials
+    centrally, so a root without credentials is NOT_APPLICABLE rather than NON_COMPLIANT
+    ("recoverable, no MFA"). Default False."""
     organization_id: NotRequired[pulumi.Input[str]]
     """With execution_role_name (required then): the organization whose accounts the
     function may evaluate; it assumes roles in, and evaluates, no other account."""
@@ -181,13 +185,21 @@ def rule_input_parameters(args: RootGuardRuleArgs) -> dict[str, str]:
         args.get("require_hardware_mfa", False),
         args.get("root_use_window_days", 0),
         args.get("execution_role_name"),
+        root_credentials_managed=args.get("root_credentials_managed", False),
     )
 
 
 def input_parameters(
-    require_hardware_mfa: bool, root_use_window_days: int, execution_role_name: str | None
+    require_hardware_mfa: bool,
+    root_use_window_days: int,
+    execution_role_name: str | None,
+    *,
+    root_credentials_managed: bool = False,
 ) -> dict[str, str]:
-    """The handler's rule parameters as Config passes them: strings."""
+    """The handler's rule parameters as Config passes them: strings.
+
+    RootCredentialsManaged is sent only when true (the handler's default is false), so
+    stacks without centralized root access keep the parameters they had."""
     if root_use_window_days < 0:
         raise ValueError(f"root_use_window_days {root_use_window_days} must be 0 (off) or more")
     parameters = {
@@ -196,6 +208,8 @@ def input_parameters(
     }
     if execution_role_name:
         parameters["ExecutionRoleName"] = execution_role_name
+    if root_credentials_managed:
+        parameters["RootCredentialsManaged"] = "true"
     return parameters
 
 

@@ -8,13 +8,15 @@ run it with this folder as the script directory.
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rootguard_policies import ALL_POLICIES, PACK_NAME
+from rootguard_policies.root_access import ROOT_ACCESS_POLICIES
 
 PolicyPack(
     name=PACK_NAME,
-    policies=list(ALL_POLICIES),
+    policies=[*ALL_POLICIES, *ROOT_ACCESS_POLICIES],
     enforcement_level=EnforcementLevel.MANDATORY,
     description=(
         "Guards AWS Config recording, root-MFA coverage, cost anomaly alerts, custom "
-        "Config rules, Lambda runtimes and IAM wildcards in every stack."
+        "Config rules, Lambda runtimes, IAM wildcards and centralized root access in "
+        "every stack."
     ),
 )

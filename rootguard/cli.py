@@ -1,4 +1,4 @@
-"""The `rootguard` command line: `plan`, `gate` and `audit`.
+"""The `rootguard` command line: `plan`, `gate`, `audit` and `remediate`.
 
 Each subcommand lives in the package of its concern (``COMMAND_MODULES``), in a module
 exposing ``add_arguments(parser)`` and ``run(args) -> int``; modules are imported only
@@ -26,12 +26,14 @@ COMMAND_MODULES = {
     "plan": "rootguard.engine.plan",
     "gate": "rootguard.gate.runner",
     "audit": "rootguard.audit.runner",
+    "remediate": "rootguard.audit.remediation",
 }
 
 SUBCOMMANDS = {
     "plan": "Run a Pulumi program under an in-process mock engine and print its resources.",
     "gate": "Plan, then run policy packs over the Analyzer protocol, as the engine does.",
     "audit": "Check root MFA and root access keys in every account of an organization.",
+    "remediate": "Delete member accounts' root credentials through root sessions (dry run).",
 }
 
 

@@ -15,11 +15,14 @@ follow AWS without a hand-kept list.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import types
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import botocore.session
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -122,6 +125,19 @@ def _one_of(values: tuple[str, ...]) -> str:
     return "one of " + ", ".join(values)
 
 
+@functools.cache
+def _policy_target_pattern() -> re.Pattern[str]:
+    """Organizations' `PolicyTargetId` pattern (root, OU or account id), from botocore."""
+    model = botocore.session.get_session().get_service_model("organizations")
+    return re.compile(model.shape_for("PolicyTargetId").metadata["pattern"])
+
+
+def _is_policy_target(value: str) -> str:
+    if not _policy_target_pattern().fullmatch(value):
+        raise ValueError("not a policy target")
+    return value
+
+
 def _digits_to_int(value: Any) -> Any:
     """`pulumi config set --path` stores a number as a string: accept "30" as 30."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
@@ -172,6 +188,19 @@ ConformsBucket = Annotated[
     StrictStr, AfterValidator(CONFORMS_BUCKET.validate), Expect(CONFORMS_BUCKET.expected)
 ]
 Bool = Annotated[StrictBool, Expect("true or false")]
+OuId = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"),
+    Expect("an organizational unit id such as ou-ab12-cd34ef56"),
+]
+PolicyTarget = Annotated[
+    StrictStr,
+    AfterValidator(_is_policy_target),
+    Expect(
+        "an organization root id (r-ab12), an OU id (ou-ab12-cd34ef56) or a 12-digit "
+        "account id, as a quoted string"
+    ),
+]
 
 
 Frequency = Annotated[StrictStr, AfterValidator(FREQUENCY.validate), Expect(FREQUENCY.expected)]
@@ -278,6 +307,9 @@ class RulesConfig(_Model):
         Expect("a whole number of days, 0 (off) or more"),
     ] = 0
     """Custom rule parameter RootUseWindowDays: root used this recently is NON_COMPLIANT."""
+    root_credentials_managed: Bool = False
+    """Custom rule parameter RootCredentialsManaged: the organization manages root
+    credentials centrally (set by an organization stack with rootAccess for itself)."""
 
 
 class AlarmConfig(_Model):
@@ -346,6 +378,77 @@ class ConformancePackConfig(_Model):
         return self
 
 
+def _each_once(values: list[str], key: str) -> None:
+    repeat = first_repeat(values)
+    if repeat is not None:
+        index, earlier = repeat
+        raise _error_at(f"{key}[{index}]", values[index], f"each once ({key}[{earlier}] is it too)")
+
+
+class RootAccessConfig(_Model):
+    """`rootguard:organization.rootAccess`: centralized root access for member accounts."""
+
+    trusted_access: Bool = True
+    """Enable trusted access for iam.amazonaws.com (off when it is managed elsewhere)."""
+    delegated_admin_account_id: AccountId | None = None
+    """Registered as the IAM delegated administrator (root sessions from there)."""
+
+
+class GuardrailsConfig(_Model):
+    """`rootguard:organization.guardrails`: the guardrail service control policies."""
+
+    targets: Annotated[
+        list[PolicyTarget],
+        Field(min_length=1),
+        Expect("a non-empty list of the organization root, OU or account ids to attach to"),
+    ]
+    exempt_accounts: Annotated[
+        list[AccountId], Expect("a list of 12-digit account ids (break-glass accounts)")
+    ] = []
+    exempt_ous: Annotated[list[OuId], Expect("a list of OU ids (break-glass OUs)")] = []
+    deny_root_user: Bool = True
+    deny_root_access_keys: Bool = True
+    protect_rootguard: Bool = True
+    deploy_role_names: Annotated[
+        list[RoleName],
+        Field(min_length=1),
+        Expect("a non-empty list of IAM role names (the roles rootguard deploys with)"),
+    ] = [DEFAULT_ROLE_NAME]
+    """The only roles protectRootguard lets leave the organization or change rootguard."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> GuardrailsConfig:
+        _each_once(self.targets, "targets")
+        _each_once(self.exempt_accounts, "exemptAccounts")
+        _each_once(self.exempt_ous, "exemptOus")
+        if not (self.deny_root_user or self.deny_root_access_keys or self.protect_rootguard):
+            raise _error_at(
+                "protectRootguard",
+                False,
+                "at least one of denyRootUser, denyRootAccessKeys, protectRootguard true "
+                "(or no guardrails key)",
+            )
+        # Imported here: only a stack with guardrails pays for loading pulumi_aws.
+        from rootguard.components.guardrails import guardrail_documents
+
+        try:
+            guardrail_documents(
+                {
+                    "targets": self.targets,
+                    "exempt_accounts": self.exempt_accounts,
+                    "exempt_ous": self.exempt_ous,
+                    "deploy_role_names": self.deploy_role_names,
+                }
+            )
+        except ValueError as err:
+            raise _error_at(
+                "exemptAccounts",
+                f"{len(self.exempt_accounts)} accounts, {len(self.exempt_ous)} OUs",
+                f"exemptions that fit every guardrail in an SCP ({err})",
+            ) from None
+        return self
+
+
 class OrganizationConfig(_Model):
     """`rootguard:organization`: the organization layer, for a stack running in the
     management account or the AWS Config delegated administrator."""
@@ -362,6 +465,8 @@ class OrganizationConfig(_Model):
     """The custom root-account rule as an organization custom rule."""
     execution_role_name: RoleName = DEFAULT_EXECUTION_ROLE_NAME
     """The role the organization rule's function assumes in each member account."""
+    root_access: RootAccessConfig | None = None
+    guardrails: GuardrailsConfig | None = None
     rollout: Annotated[Literal["accounts", "stackset"], Expect("one of accounts, stackset")] = (
         "accounts"
     )
@@ -370,6 +475,19 @@ class OrganizationConfig(_Model):
     log_archive_account: CentralAccountConfig | None = None
     security_account: CentralAccountConfig | None = None
     payer_account: CentralAccountConfig | None = None
+
+    @model_validator(mode="after")
+    def _management_only(self) -> OrganizationConfig:
+        # OrganizationsFeatures and service control policies are managed from the
+        # management account (IAM User Guide, "Centralize root access for member accounts").
+        for key, value in (("rootAccess", self.root_access), ("guardrails", self.guardrails)):
+            if value is not None and self.role != "management":
+                raise _error_at(
+                    key,
+                    value.model_dump(by_alias=True),
+                    f"no {key} with role {self.role} (only the management account manages it)",
+                )
+        return self
 
     @model_validator(mode="after")
     def _rollout_keys(self) -> OrganizationConfig:

@@ -364,7 +364,7 @@ BAD_CONFIGS: list[BadConfig] = [
         "['hardwareMfa']",
         expected=(
             "a mapping with keys customRule, frequency, hardwareMfa, requireHardwareMfa, "
-            "rootAccessKeyCheck, rootUseWindowDays"
+            "rootAccessKeyCheck, rootCredentialsManaged, rootUseWindowDays"
         ),
     ),
     # -- custom rule, alarm, execution role, organization --------------------------
@@ -488,8 +488,8 @@ BAD_CONFIGS: list[BadConfig] = [
         "'on'",
         expected=(
             "a mapping with keys aggregator, conformancePack, customRule, "
-            "delegatedAdminAccountId, executionRoleName, logArchiveAccount, payerAccount, "
-            "role, rollout, securityAccount, stackSet"
+            "delegatedAdminAccountId, executionRoleName, guardrails, logArchiveAccount, "
+            "payerAccount, role, rollout, rootAccess, securityAccount, stackSet"
         ),
     ),
     BadConfig(
@@ -649,6 +649,31 @@ BAD_CONFIGS: list[BadConfig] = [
         "rootguard:organization.conformancePack.hardwareMfa",
         "'yes'",
         expected="true or false",
+    ),
+    # -- centralized root access and guardrails (more in test_config_root_access.py) ------
+    BadConfig(
+        "rules-root-credentials-managed-not-bool",
+        {"rules": {"rootCredentialsManaged": "yes"}},
+        "rootguard:rules.rootCredentialsManaged",
+        "'yes'",
+        expected="true or false",
+    ),
+    BadConfig(
+        "organization-root-access-not-a-mapping",
+        {"organization": {"rootAccess": "on"}},
+        "rootguard:organization.rootAccess",
+        "'on'",
+        expected="a mapping with keys delegatedAdminAccountId, trustedAccess",
+    ),
+    BadConfig(
+        "organization-guardrails-not-a-mapping",
+        {"organization": {"guardrails": "on"}},
+        "rootguard:organization.guardrails",
+        "'on'",
+        expected=(
+            "a mapping with keys denyRootAccessKeys, denyRootUser, deployRoleNames, "
+            "exemptAccounts, exemptOus, protectRootguard, targets"
+        ),
     ),
     # -- organization-scale rollout (rootguard/config_rollout.py) ------------------------
     BadConfig(

@@ -2,11 +2,12 @@
 
 Needs the dev extras (`moto[server]`); nothing in the command line imports it.
 
-moto's server answers every AWS API used by the audit, but it cannot refuse an
-AssumeRole, cannot be slow, and always reports root MFA as off. This module runs
-moto's own WSGI application behind a small fault-injecting middleware on
-127.0.0.1 (an ephemeral port), and sets root MFA, a root virtual MFA device and
-root access keys directly in moto's backends, which live in this process.
+moto's server answers every AWS API used by the audit in role mode, but it cannot
+refuse an AssumeRole, cannot be slow, always reports root MFA as off, and has no root
+sessions at all. This module runs moto's own WSGI application behind the root-session
+front (tests/root_access_front.py) and a small fault-injecting middleware on 127.0.0.1
+(an ephemeral port), and sets root MFA, a root virtual MFA device and root access keys
+directly in moto's backends, which live in this process.
 """
 
 from __future__ import annotations
@@ -102,20 +103,30 @@ def _memoize_moto_introspection() -> None:
 
 
 class MotoAuditServer:
-    """moto's server behind a FaultInjector, on 127.0.0.1 and an ephemeral port."""
+    """moto's server behind a RootAccessFront (what moto cannot answer: root sessions)
+    behind a FaultInjector, on 127.0.0.1 and an ephemeral port."""
 
     def __init__(self, latency: float = 0.0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from tests.root_access_front import RootAccessFront
+
         _memoize_moto_introspection()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-        self.injector = FaultInjector(DomainDispatcherApplication(create_backend_app), latency)
+        self.front = RootAccessFront(DomainDispatcherApplication(create_backend_app))
+        self.front.management = MANAGEMENT_ACCOUNT
+        self.injector = FaultInjector(self.front, latency)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
+
+        # moto's backends live in this process: a server of an earlier test module must
+        # not leave its organization behind (CreateOrganization would refuse).
+        moto_api_backend.reset()
 
         self._server = make_server(
             "127.0.0.1", 0, self.injector, threaded=True, request_handler=MotoRequestHandler
@@ -157,17 +168,22 @@ class MotoAuditServer:
         self.stop()
 
 
-def create_organization(endpoint: str, member_names: Iterable[str]) -> list[str]:
-    """An organization managed by MANAGEMENT_ACCOUNT with these members; their ids, in order."""
+def _organizations(endpoint: str) -> Any:
+    """An Organizations client of MANAGEMENT_ACCOUNT (moto's default credentials)."""
     import boto3
 
-    organizations = boto3.client(
+    return boto3.client(
         "organizations",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def create_organization(endpoint: str, member_names: Iterable[str]) -> list[str]:
+    """An organization managed by MANAGEMENT_ACCOUNT with these members; their ids, in order."""
+    organizations = _organizations(endpoint)
     organizations.create_organization(FeatureSet="ALL")
     ids = []
     for name in member_names:
@@ -178,15 +194,19 @@ def create_organization(endpoint: str, member_names: Iterable[str]) -> list[str]
 
 def close_account(endpoint: str, account_id: str) -> None:
     """Close (SUSPEND) a member account through the Organizations API."""
-    import boto3
+    _organizations(endpoint).close_account(AccountId=account_id)
 
-    boto3.client(
-        "organizations",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).close_account(AccountId=account_id)
+
+def move_to_ou(endpoint: str, account_id: str, *path: str) -> None:
+    """Move a member account into the OU `path`, created below the root as needed."""
+    organizations = _organizations(endpoint)
+    root = parent = organizations.list_roots()["Roots"][0]["Id"]
+    for name in path:
+        created = organizations.create_organizational_unit(ParentId=parent, Name=name)
+        parent = created["OrganizationalUnit"]["Id"]
+    organizations.move_account(
+        AccountId=account_id, SourceParentId=root, DestinationParentId=parent
+    )
 
 
 def _iam_backend(account_id: str) -> Any:

@@ -273,5 +273,5 @@ def test_cli_from_aggregator_account_list_denied_falls_back(
     )
     captured = capsys.readouterr()
     assert code == 0
-    assert captured.out.splitlines()[1:] == ["111111111111,,COMPLIANT,true,unknown,,"]
+    assert captured.out.splitlines()[1:] == ["111111111111,,COMPLIANT,true,unknown,,,,,,,"]
     assert "warning: cannot list the organization's accounts" in captured.err

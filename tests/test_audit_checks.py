@@ -412,6 +412,11 @@ def test_report_json_contract_shape() -> None:
                 "mfaType": "virtual",
                 "rootAccessKeys": False,
                 "error": None,
+                "passwordPresent": None,
+                "signingCertificates": None,
+                "mfaDevices": None,
+                "mfaDeviceTypes": None,
+                "findings": [],
             },
             {
                 "id": "222222222222",
@@ -421,9 +426,22 @@ def test_report_json_contract_shape() -> None:
                 "mfaType": "unknown",
                 "rootAccessKeys": None,
                 "error": "account is SUSPENDED, not ACTIVE: root is not checked",
+                "passwordPresent": None,
+                "signingCertificates": None,
+                "mfaDevices": None,
+                "mfaDeviceTypes": None,
+                "findings": [],
             },
         ],
-        "summary": {"total": 2, "compliant": 1, "nonCompliant": 0, "notApplicable": 1, "errors": 0},
+        "summary": {
+            "total": 2,
+            "compliant": 1,
+            "nonCompliant": 0,
+            "centrallyManaged": 0,
+            "notApplicable": 1,
+            "errors": 0,
+        },
+        "mode": "roles",
     }
 
 
@@ -431,10 +449,11 @@ def test_report_csv_quotes_and_blanks() -> None:
     out = io.StringIO()
     render(_results(), "csv", out)
     assert out.getvalue().splitlines() == [
-        "id,name,status,mfaEnabled,mfaType,rootAccessKeys,error",
-        f"{MEMBER},prod,COMPLIANT,true,virtual,false,",
+        "id,name,status,mfaEnabled,mfaType,rootAccessKeys,error,passwordPresent,"
+        "signingCertificates,mfaDevices,mfaDeviceTypes,findings",
+        f"{MEMBER},prod,COMPLIANT,true,virtual,false,,,,,,",
         '222222222222,"dev, eu",NOT_APPLICABLE,,unknown,,'
-        '"account is SUSPENDED, not ACTIVE: root is not checked"',
+        '"account is SUSPENDED, not ACTIVE: root is not checked",,,,,',
     ]
 
 
@@ -467,6 +486,7 @@ def test_summary_counts_each_status() -> None:
             "total": 3,
             "compliant": 1,
             "nonCompliant": 0,
+            "centrallyManaged": 0,
             "notApplicable": 1,
             "errors": 1,
         }

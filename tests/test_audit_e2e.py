@@ -4,7 +4,7 @@ One moto server (this process) serves the whole module: an organization of the
 management account and 104 members, so ListAccounts needs two pages (moto pages
 at 100). Root MFA, a root virtual MFA device and root access keys are set in
 moto's backends; a refused and a slow AssumeRole are injected by the middleware
-in front of moto (rootguard/audit_moto.py). Every row of every run is checked.
+in front of moto (tests/moto_audit_server.py). Every row of every run is checked.
 """
 
 from __future__ import annotations
@@ -31,7 +31,28 @@ MEMBERS = 104
 SLOW_SECONDS = 8.0
 TIMEOUT = "4"
 # The report's columns, in order: JSON row keys and CSV header alike.
-REPORT_COLUMNS = ["id", "name", "status", "mfaEnabled", "mfaType", "rootAccessKeys", "error"]
+REPORT_COLUMNS = [
+    "id",
+    "name",
+    "status",
+    "mfaEnabled",
+    "mfaType",
+    "rootAccessKeys",
+    "error",
+    "passwordPresent",
+    "signingCertificates",
+    "mfaDevices",
+    "mfaDeviceTypes",
+    "findings",
+]
+ROOT_SESSION_ONLY = {
+    "passwordPresent": None,
+    "signingCertificates": None,
+    "mfaDevices": None,
+    "mfaDeviceTypes": None,
+    "findings": [],
+}
+"""Without --root-sessions these are unknown (null) or empty."""
 
 
 @dataclass
@@ -174,15 +195,18 @@ def test_audit_json_every_account_expected_exit_1(
     assert slow_run.returncode == 1, slow_run.stderr
     assert slow_run.stderr == ""  # no progress bar when stderr is not a terminal
     report = json.loads(slow_run.stdout)
-    assert set(report) == {"accounts", "summary"}
+    assert set(report) == {"accounts", "summary", "mode"}
+    assert report["mode"] == "roles"
     for row in report["accounts"]:
         assert list(row) == REPORT_COLUMNS
+        assert {key: row[key] for key in ROOT_SESSION_ONLY} == ROOT_SESSION_ONLY
     _check_rows(org, report["accounts"], slow_times_out=True)
     statuses = [row["status"] for row in report["accounts"]]
     assert report["summary"] == {
         "total": MEMBERS + 1,
         "compliant": statuses.count("COMPLIANT"),
         "nonCompliant": statuses.count("NON_COMPLIANT"),
+        "centrallyManaged": 0,
         "notApplicable": 1,
         "errors": 2,
     }
@@ -217,6 +241,7 @@ def test_audit_csv_every_account_expected(org: Org) -> None:
         for key in ("mfaEnabled", "rootAccessKeys"):
             row[key] = cells[row[key]]
         row["error"] = row["error"] or None
+        assert [row.pop(key) for key in ROOT_SESSION_ONLY] == [""] * len(ROOT_SESSION_ONLY)
         rows.append(row)
     _check_rows(org, rows, slow_times_out=False)
 
@@ -284,6 +309,7 @@ def test_audit_all_compliant_organization_exit_0(org: Org, small_org: SmallOrg) 
         "total": 4,
         "compliant": 3,
         "nonCompliant": 0,
+        "centrallyManaged": 0,
         "notApplicable": 1,
         "errors": 0,
     }

@@ -24,4 +24,4 @@ def test_gate_dev_stack_passes(preview: bool, capsys: pytest.CaptureFixture[str]
     mandatory = [v for v in out["violations"] if v["enforcementLevel"] == "mandatory"]
     assert (code, mandatory) == (0, [])
     assert out["resources"] > 0
-    assert out["policies"] == 13
+    assert out["policies"] == 15  # the thirteen and the two root-access ones

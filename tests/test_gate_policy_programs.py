@@ -24,13 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi_policy import EnforcementLevel
 
 from policies.rootguard_policies import ALL_POLICIES
+from policies.rootguard_policies.root_access import ROOT_ACCESS_POLICIES
 from rootguard.cli import main
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
 PREVIEW_PROGRAM = PROGRAMS / "preview-unknowns"
-POLICIES = [policy.name for policy in ALL_POLICIES]
+POLICIES = [policy.name for policy in (*ALL_POLICIES, *ROOT_ACCESS_POLICIES)]
+LEVELS = {
+    policy.name: policy.enforcement_level.value
+    for policy in (*ALL_POLICIES, *ROOT_ACCESS_POLICIES)
+    if policy.enforcement_level is not None
+}
 STACK = "test"
 
 SUBPROCESS = {"config-recorder-enabled", "root-mfa-rule-present"}
@@ -87,9 +94,10 @@ def test_policy_program_through_gate(policy: str, verdict: str) -> None:
     if verdict == "pass":
         assert (run.code, run.result["violations"]) == (0, [])
     else:
-        assert run.code == 1
+        level = LEVELS.get(policy, EnforcementLevel.MANDATORY.value)
+        assert run.code == (1 if level == "mandatory" else 0)  # advisory only prints
         assert run.fired == {policy}  # exactly this policy, nothing else
-        assert run.levels("mandatory") == {policy}
+        assert run.levels(level) == {policy}
         for violation in run.result["violations"]:
             # pulumi_policy sends "<description>\n<message>"; messages are sentences.
             assert violation["message"].splitlines()[-1].startswith("The ")

@@ -45,7 +45,7 @@ def test_main_org_stack_declares_the_organization_layer(
 
     registrations = pulumi_mocks.of_type(DELEGATED_ADMIN)
     assert {r.inputs["accountId"] for r in registrations} == {"555555555555"}
-    assert len(registrations) == 2
+    assert len(registrations) == 3  # Config's two services, and IAM (rootAccess)
 
     rule = pulumi_mocks.one(ORG_RULE)
     permission = pulumi_mocks.by_name("organization-rule-invoke")

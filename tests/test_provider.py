@@ -56,6 +56,7 @@ ACCOUNT_BASELINE_INPUTS = {
     "customRule": (BOOLEAN, None, False, True),
     "requireHardwareMfa": (BOOLEAN, None, False, True),
     "rootUseWindowDays": (INTEGER, None, False, True),
+    "rootCredentialsManaged": (BOOLEAN, None, False, True),
     "rootSigninAlarm": (BOOLEAN, None, False, True),
     "alarmEmails": (ARRAY, STRING, False, True),
     "alarmOptInRegions": (ARRAY, STRING, False, True),

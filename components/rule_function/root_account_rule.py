@@ -9,6 +9,10 @@ Rule parameters (strings, all optional):
   RootUseWindowDays   whole days, "0" = off (default "0")
   ExecutionRoleName   role assumed in the event's account when that is not the
                       function's own account (organization rules)
+  RootCredentialsManaged
+                      "true" | "false" (default "false"): the organization has centralized
+                      root credentials management on, so a root without credentials cannot
+                      be recovered by whoever reads the root email (scenarios 7 and 14)
 
 Scenarios (the numbers are carried by the branches below and by the tests' names):
  1. Given a message type other than ScheduledNotification,
@@ -23,8 +27,9 @@ Scenarios (the numbers are carried by the branches below and by the tests' names
     the password or an access key used within N days before the notification,
     then NON_COMPLIANT, the annotation giving the date.
  7. Given root has no credentials at all (no MFA, no access keys, and the credential
-    report shows no password and no active key or certificate: root is managed
-    centrally by the organization), then NOT_APPLICABLE.
+    report shows no password and no active key or certificate) and RootCredentialsManaged
+    is "true" (root is managed centrally, password recovery is blocked),
+    then NOT_APPLICABLE.
  8. Given data the rule needs could not be read (account summary incomplete, credential
     report not ready within the bounded wait or without a <root_account> row),
     then never COMPLIANT: NON_COMPLIANT naming what could not be verified.
@@ -39,6 +44,9 @@ Scenarios (the numbers are carried by the branches below and by the tests' names
     AccountNotFoundException), then one log line and no evaluation: no role is assumed
     there. Config of any account can be pointed at this function; only the
     organization's accounts are evaluated.
+14. Given root has no credentials at all but RootCredentialsManaged is not "true",
+    then NON_COMPLIANT ("recoverable, no MFA"): whoever controls the root email address
+    can recover the password, and root then has no MFA.
 """
 
 from __future__ import annotations
@@ -123,6 +131,7 @@ class RuleParameters:
     require_hardware_mfa: bool = False
     root_use_window_days: int = 0
     execution_role_name: str | None = None
+    root_credentials_managed: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,14 +243,27 @@ def evaluate_periodic(
                 # Scenario 8: not shown to be credential-free, so the missing MFA stands.
                 problems.append(f"whether root has any credential could not be verified ({row})")
             elif has_no_credentials(row):
-                # Scenario 7
-                return [
-                    _evaluation(
-                        event,
-                        NOT_APPLICABLE,
-                        "The root user has no password, access key, certificate or MFA: "
-                        "root access is managed centrally.",
-                    )
+                # A root without credentials is safe only where its password cannot be
+                # recovered. IAM User Guide, "AWS account root user": with centralized
+                # root access, "Member accounts can't sign in to their root user or
+                # perform password recovery for their root user unless account recovery
+                # is enabled"; without it, whoever reads the root email resets the
+                # password from the sign-in page, and root then has no MFA.
+                if params.root_credentials_managed:
+                    # Scenario 7
+                    return [
+                        _evaluation(
+                            event,
+                            NOT_APPLICABLE,
+                            "The root user has no password, access key, certificate or MFA: "
+                            "root access is managed centrally.",
+                        )
+                    ]
+                # Scenario 14: replaces the plain "no MFA", which it explains.
+                problems[:] = [
+                    "recoverable, no MFA: the root user has no credentials, but without "
+                    "centralized root credentials management whoever controls the root "
+                    "email address can reset its password"
                 ]
     else:
         mfa_type = "virtual" if root_has_virtual_mfa(clients.iam, event) else "hardware"
@@ -431,6 +453,11 @@ def parse_rule_parameters(raw: Any) -> RuleParameters:
         raise MalformedEvent(
             f"rule parameter RootUseWindowDays {window!r} is not a whole number of days (0-9999)"
         )
+    managed = str(values.get("RootCredentialsManaged", "false")).strip().lower()
+    if managed not in ("true", "false"):
+        raise MalformedEvent(
+            f'rule parameter RootCredentialsManaged {managed!r} is not "true" or "false"'
+        )
     role_name = values.get("ExecutionRoleName")
     if role_name in (None, ""):
         role_name = None
@@ -440,6 +467,7 @@ def parse_rule_parameters(raw: Any) -> RuleParameters:
         require_hardware_mfa=hardware == "true",
         root_use_window_days=int(window),
         execution_role_name=role_name,
+        root_credentials_managed=managed == "true",
     )
 
 

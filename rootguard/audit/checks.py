@@ -45,6 +45,9 @@ class Status(str, Enum):
 
     COMPLIANT = "COMPLIANT"
     NON_COMPLIANT = "NON_COMPLIANT"
+    CENTRALLY_MANAGED = "CENTRALLY_MANAGED"
+    """Root has no credentials at all and the organization blocks their recovery
+    (root sessions only: the authoritative answer)."""
     NOT_APPLICABLE = "NOT_APPLICABLE"
     ERROR = "ERROR"
 
@@ -90,7 +93,8 @@ class Account:
 
 @dataclass(frozen=True)
 class AccountResult:
-    """One output row; `to_json` is ARCHITECTURE.md's account shape exactly."""
+    """One output row; `to_json` is ARCHITECTURE.md's account shape, then what only a
+    root session can tell (null in the other modes)."""
 
     id: str
     name: str
@@ -99,6 +103,16 @@ class AccountResult:
     mfa_type: MfaType
     root_access_keys: bool | None
     error: str | None = None
+    password_present: bool | None = None
+    """Root has a console password (root sessions: GetLoginProfile)."""
+    signing_certificates: bool | None = None
+    """Root has X.509 signing certificates (root sessions)."""
+    mfa_devices: int | None = None
+    """How many MFA devices root has (root sessions)."""
+    mfa_device_types: tuple[str, ...] | None = None
+    """Each device's kind: virtual, hardware (TOTP token) or passkey (FIDO key)."""
+    findings: tuple[str, ...] = ()
+    """What should be done about root, in sentences (root sessions)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +123,13 @@ class AccountResult:
             "mfaType": self.mfa_type.value,
             "rootAccessKeys": self.root_access_keys,
             "error": self.error,
+            "passwordPresent": self.password_present,
+            "signingCertificates": self.signing_certificates,
+            "mfaDevices": self.mfa_devices,
+            "mfaDeviceTypes": None
+            if self.mfa_device_types is None
+            else list(self.mfa_device_types),
+            "findings": list(self.findings),
         }
 
 

@@ -14,11 +14,26 @@ from typing import Any, TextIO
 from rootguard.audit.checks import AccountResult, Status
 
 FORMATS = ("table", "json", "csv")
-CSV_COLUMNS = ("id", "name", "status", "mfaEnabled", "mfaType", "rootAccessKeys", "error")
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "status",
+    "mfaEnabled",
+    "mfaType",
+    "rootAccessKeys",
+    "error",
+    "passwordPresent",
+    "signingCertificates",
+    "mfaDevices",
+    "mfaDeviceTypes",
+    "findings",
+)
+"""The JSON row's keys, in order; lists are joined with `;` (findings with `; `)."""
 
 _STYLE = {
     Status.COMPLIANT: "green",
     Status.NON_COMPLIANT: "bold red",
+    Status.CENTRALLY_MANAGED: "cyan",
     Status.NOT_APPLICABLE: "dim",
     Status.ERROR: "bold yellow",
 }
@@ -32,6 +47,7 @@ def summarize(results: Sequence[AccountResult]) -> dict[str, int]:
         "total": len(results),
         "compliant": count(Status.COMPLIANT),
         "nonCompliant": count(Status.NON_COMPLIANT),
+        "centrallyManaged": count(Status.CENTRALLY_MANAGED),
         "notApplicable": count(Status.NOT_APPLICABLE),
         "errors": count(Status.ERROR),
     }
@@ -43,33 +59,40 @@ def exit_code(results: Sequence[AccountResult]) -> int:
     return 1 if any(result.status in bad for result in results) else 0
 
 
-def to_json(results: Sequence[AccountResult]) -> dict[str, Any]:
+MODES = ("roles", "root-sessions", "aggregator")
+"""How the accounts were read: an assumed role each, a root session each, or AWS Config."""
+
+
+def to_json(results: Sequence[AccountResult], mode: str = "roles") -> dict[str, Any]:
     return {
         "accounts": [result.to_json() for result in results],
         "summary": summarize(results),
+        "mode": mode,
     }
 
 
-def render_json(results: Sequence[AccountResult], out: TextIO) -> None:
-    json.dump(to_json(results), out, indent=2)
+def render_json(results: Sequence[AccountResult], out: TextIO, mode: str = "roles") -> None:
+    json.dump(to_json(results, mode), out, indent=2)
     out.write("\n")
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return ("; " if column == "findings" else ";").join(str(item) for item in value)
     return str(value)
 
 
-def render_csv(results: Sequence[AccountResult], out: TextIO) -> None:
+def render_csv(results: Sequence[AccountResult], out: TextIO, mode: str = "roles") -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for result in results:
         row = result.to_json()
-        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([_csv_cell(row[column], column) for column in CSV_COLUMNS])
     out.write(buffer.getvalue())
 
 
@@ -77,7 +100,7 @@ def _yes_no(value: bool | None) -> str:
     return "-" if value is None else ("yes" if value else "no")
 
 
-def render_table(results: Sequence[AccountResult], out: TextIO) -> None:
+def render_table(results: Sequence[AccountResult], out: TextIO, mode: str = "roles") -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -94,17 +117,22 @@ def render_table(results: Sequence[AccountResult], out: TextIO) -> None:
             _yes_no(result.mfa_enabled),
             result.mfa_type.value,
             _yes_no(result.root_access_keys),
-            result.error or "",
+            "; ".join(filter(None, [result.error, *result.findings])),
         )
     console.print(table)
     summary = summarize(results)
     console.print(
         f"{summary['total']} accounts: {summary['compliant']} compliant, "
-        f"{summary['nonCompliant']} non-compliant, {summary['notApplicable']} not applicable, "
-        f"{summary['errors']} errors",
+        f"{summary['nonCompliant']} non-compliant, "
+        + (
+            f"{summary['centrallyManaged']} centrally managed, "
+            if summary["centrallyManaged"]
+            else ""
+        )
+        + f"{summary['notApplicable']} not applicable, {summary['errors']} errors",
         highlight=False,
     )
 
 
-def render(results: Sequence[AccountResult], fmt: str, out: TextIO) -> None:
-    {"table": render_table, "json": render_json, "csv": render_csv}[fmt](results, out)
+def render(results: Sequence[AccountResult], fmt: str, out: TextIO, *, mode: str = "roles") -> None:
+    {"table": render_table, "json": render_json, "csv": render_csv}[fmt](results, out, mode)

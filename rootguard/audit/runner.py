@@ -18,8 +18,9 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -40,6 +41,12 @@ from rootguard.audit.checks import (
     run_checks,
 )
 from rootguard.audit.reports import FORMATS, exit_code, render
+from rootguard.audit.root_sessions import (
+    RootSessionContext,
+    centralized_root_access,
+    check_account_root_session,
+    root_sts_client,
+)
 from rootguard.errors import UsageError
 
 DEFAULT_ROLE = "OrganizationAccountAccessRole"
@@ -84,6 +91,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "instead of assuming a role in every account",
     )
     parser.add_argument(
+        "--root-sessions",
+        action="store_true",
+        help="read each member's root user through a root session (sts:AssumeRoot with "
+        "the IAMAuditRootUserCredentials task policy) instead of a role; needs "
+        "centralized root access",
+    )
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write a self-contained one-page HTML report to FILE",
+    )
+    parser.add_argument(
+        "--by-ou",
+        action="store_true",
+        help="with --html: counts per verdict for each organizational unit too",
+    )
+    parser.add_argument(
         "--config-rule",
         action="append",
         default=[],
@@ -102,6 +126,9 @@ class AuditOptions:
     format: str
     aggregator: str | None
     config_rules: tuple[str, ...]
+    root_sessions: bool = False
+    html: Path | None = None
+    by_ou: bool = False
 
 
 def parse_options(args: argparse.Namespace) -> AuditOptions:
@@ -151,6 +178,20 @@ def parse_options(args: argparse.Namespace) -> AuditOptions:
     for rule in rules:
         if not rule.strip() or len(rule) > 128:
             raise UsageError(f"--config-rule: {rule!r} is not a Config rule name")
+    if args.root_sessions and args.from_aggregator is not None:
+        raise UsageError(
+            "--root-sessions: not with --from-aggregator; expected one way to read the accounts"
+        )
+    html = None
+    if args.html is not None:
+        html = Path(args.html)
+        if not html.parent.is_dir() or html.is_dir():
+            raise UsageError(
+                f"--html: {args.html!r} is not a file path in an existing folder; expected "
+                "where to write the report, e.g. root-audit.html"
+            )
+    if args.by_ou and html is None:
+        raise UsageError("--by-ou: counts per OU go in the HTML report; expected --html FILE too")
     return AuditOptions(
         role_name=args.role_name,
         external_id=args.external_id,
@@ -159,6 +200,9 @@ def parse_options(args: argparse.Namespace) -> AuditOptions:
         format=args.format,
         aggregator=args.from_aggregator,
         config_rules=rules,
+        root_sessions=bool(args.root_sessions),
+        html=html,
+        by_ou=bool(args.by_ou),
     )
 
 
@@ -190,6 +234,37 @@ def _list_accounts(organizations: Any) -> Iterator[Account]:
             f"cannot list the organization's accounts: {_one_line(exc)}; expected "
             "credentials of the management account or a delegated administrator"
         ) from exc
+
+
+def account_ous(organizations: Any) -> dict[str, str]:
+    """Each account's organizational unit, as a path of names (`Root / Prod / Web`).
+
+    Walks the tree from the root (ListRoots, then per parent ListOrganizationalUnitsFor
+    Parent and ListAccountsForParent, every page): one call per OU and page, not one
+    ListParents per account.
+    """
+    found: dict[str, str] = {}
+    try:
+        pending: list[tuple[str, str]] = [
+            (root["Id"], str(root.get("Name") or "Root"))
+            for page in organizations.get_paginator("list_roots").paginate()
+            for root in page.get("Roots", [])
+        ]
+        while pending:
+            parent, path = pending.pop()
+            for page in organizations.get_paginator("list_accounts_for_parent").paginate(
+                ParentId=parent
+            ):
+                for item in page.get("Accounts", []):
+                    found[str(item["Id"])] = path
+            for page in organizations.get_paginator(
+                "list_organizational_units_for_parent"
+            ).paginate(ParentId=parent):
+                for unit in page.get("OrganizationalUnits", []):
+                    pending.append((unit["Id"], f"{path} / {unit.get('Name') or unit['Id']}"))
+    except (ClientError, BotoCoreError) as exc:
+        raise UsageError(f"--by-ou: cannot read the organization's OUs: {_one_line(exc)}") from exc
+    return found
 
 
 class _Progress:
@@ -237,6 +312,18 @@ def _check(context: CheckContext, account: Account) -> AccountResult:
     return check_account(context, account)
 
 
+def _check_root_session(
+    context: CheckContext, sessions: RootSessionContext, account: Account
+) -> AccountResult:
+    if not account.active:
+        return not_applicable(account, inactive_reason(account))
+    if account.id in (context.caller_account, account.management_id):
+        # AssumeRoot reaches member accounts only: the caller's own account and the
+        # management account are read as without --root-sessions.
+        return check_account(context, account)
+    return check_account_root_session(sessions, account)
+
+
 def _audit_accounts(
     root: botocore.session.Session,
     options: AuditOptions,
@@ -257,10 +344,16 @@ def _audit_accounts(
         role_name=options.role_name,
         external_id=options.external_id,
     )
+    check = partial(_check, context)
+    if options.root_sessions:
+        sessions = RootSessionContext(
+            sts=root_sts_client(root, region, config), member_iam=context.member_iam
+        )
+        check = partial(_check_root_session, context, sessions)
     with _Progress() as progress:
         return run_checks(
             accounts,
-            partial(_check, context),
+            check,
             concurrency=options.concurrency,
             timeout=options.timeout,
             on_submit=progress.submitted,
@@ -318,6 +411,19 @@ def run(args: argparse.Namespace) -> int:
     except (ClientError, BotoCoreError) as exc:
         raise UsageError(f"the AWS credentials do not work: {_one_line(exc)}") from exc
 
+    mode = "aggregator" if options.aggregator else "roles"
+    if options.root_sessions:
+        own_iam = root.create_client("iam", region_name=region, config=config)
+        enabled, reason = centralized_root_access(own_iam)
+        if enabled:
+            mode = "root-sessions"
+        else:
+            # Said once; every account is then read as without --root-sessions.
+            sys.stderr.write(
+                f"rootguard audit: warning: --root-sessions: {reason}; reading every account "
+                f"through the role {options.role_name} instead\n"
+            )
+            options = replace(options, root_sessions=False)
     if options.aggregator is None:
         results = _audit_accounts(
             root,
@@ -338,6 +444,11 @@ def run(args: argparse.Namespace) -> int:
             )
             accounts = None
         results = _audit_aggregator(session, options, config, accounts)
-    render(results, options.format, sys.stdout)
+    render(results, options.format, sys.stdout, mode=mode)
     sys.stdout.flush()
+    if options.html is not None:
+        from rootguard.audit.html_report import write_html
+
+        ous = account_ous(organizations) if options.by_ou else None
+        write_html(results, options.html, mode=mode, ous=ous)
     return exit_code(results)

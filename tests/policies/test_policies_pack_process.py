@@ -38,6 +38,8 @@ CONTRACT_NAMES = [
     "lambda-runtime-supported",
     "iam-no-admin-wildcards",
 ]
+ROOT_ACCESS_NAMES = ["root-credentials-centralized", "root-guardrail-scp-attached"]
+"""Registered in policies/__main__.py after the thirteen; advisory by default."""
 
 
 def _read_port(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> int:
@@ -93,8 +95,10 @@ def test_pack_process_lists_thirteen_mandatory_policies(
 ) -> None:
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
     assert info.name == "rootguard"
-    assert [p.name for p in info.policies] == CONTRACT_NAMES
-    assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}
+    assert [p.name for p in info.policies] == CONTRACT_NAMES + ROOT_ACCESS_NAMES
+    levels = {p.name: p.enforcementLevel for p in info.policies}
+    assert {levels[name] for name in CONTRACT_NAMES} == {analyzer_pb2.MANDATORY}
+    assert {levels[name] for name in ROOT_ACCESS_NAMES} == {analyzer_pb2.ADVISORY}
     assert all(p.description for p in info.policies)
     schemas = {
         p.name: sorted(p.configSchema.properties)

@@ -183,6 +183,14 @@ def test_rule_without_recorder_depends_on_permission_only(pulumi_mocks: Recorder
                 "ExecutionRoleName": "RootGuardAudit",
             },
         ),
+        (
+            {"root_credentials_managed": True},
+            {
+                "RequireHardwareMfa": "false",
+                "RootUseWindowDays": "0",
+                "RootCredentialsManaged": "true",
+            },
+        ),
     ],
 )
 def test_rule_input_parameters_are_what_the_handler_parses(
@@ -194,6 +202,7 @@ def test_rule_input_parameters_are_what_the_handler_parses(
     parsed = rule.parse_rule_parameters(raw)
     assert parsed.require_hardware_mfa is bool(extra.get("require_hardware_mfa"))
     assert parsed.root_use_window_days == extra.get("root_use_window_days", 0)
+    assert parsed.root_credentials_managed is bool(extra.get("root_credentials_managed"))
 
 
 def test_rule_negative_window_rejected(pulumi_mocks: Recorder) -> None:

@@ -354,7 +354,7 @@ def test_scenario_7_no_credentials_not_applicable(
         stubbed,
         [root_row(password_enabled="false", mfa_active="false", password_last_used="N/A")],
     )
-    evaluation = evaluate(rule, stubbed, root_use_window_days=7)
+    evaluation = evaluate(rule, stubbed, root_use_window_days=7, root_credentials_managed=True)
     assert evaluation["ComplianceType"] == "NOT_APPLICABLE"
     assert "managed centrally" in evaluation["Annotation"]
     assert_valid_evaluations([evaluation])
@@ -368,6 +368,44 @@ def test_scenario_7_active_certificate_is_a_credential(
         stubbed, [root_row(password_enabled="false", mfa_active="false", cert_1_active="true")]
     )
     assert evaluate(rule, stubbed)["ComplianceType"] == "NON_COMPLIANT"
+
+
+# --- Scenario 14: no credentials, but recoverable -----------------------------------
+
+
+def test_scenario_14_no_credentials_recoverable_non_compliant(
+    rule: ModuleType, stubbed: StubbedClients, assert_valid_evaluations: Check
+) -> None:
+    # An account created by Organizations starts like this; without root credentials
+    # management whoever reads the root mailbox can set a password, and root has no MFA.
+    stub_summary(stubbed, mfa=0, keys=0)
+    stub_report(
+        stubbed,
+        [root_row(password_enabled="false", mfa_active="false", password_last_used="N/A")],
+    )
+    evaluation = evaluate(rule, stubbed)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith("Recoverable, no MFA: ")
+    assert "centralized root credentials management" in evaluation["Annotation"]
+    assert_valid_evaluations([evaluation])
+
+
+def test_scenario_14_managed_flag_does_not_excuse_missing_mfa_with_password(
+    rule: ModuleType, stubbed: StubbedClients
+) -> None:
+    stub_summary(stubbed, mfa=0, keys=0)
+    stub_report(stubbed, [root_row(password_enabled="true", mfa_active="false")])
+    evaluation = evaluate(rule, stubbed, root_credentials_managed=True)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"] == "The root user has no MFA."
+
+
+def test_scenario_14_handler_reads_root_credentials_managed_parameter(rule: ModuleType) -> None:
+    assert rule.parse_rule_parameters('{"RootCredentialsManaged": "true"}') == (
+        rule.RuleParameters(root_credentials_managed=True)
+    )
+    with pytest.raises(rule.MalformedEvent, match="RootCredentialsManaged 'yes'"):
+        rule.parse_rule_parameters('{"RootCredentialsManaged": "yes"}')
 
 
 # --- Scenario 8: what could not be read is never COMPLIANT --------------------------
