@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .root_signin_alarm import root_activity_event_pattern, topic_policy
+from .root_signin_alarm import RULE_STATE, declare_alarm_topic, root_activity_event_pattern
 from .validation import REGION, check_emails
 
 if sys.version_info >= (3, 11):
@@ -29,10 +29,6 @@ TYPE = "rootguard:central_alerts:CentralRootActivity"
 BUS_NAME = "rootguard-root-activity"
 RULE_NAME = "rootguard-organization-root-activity"
 TOPIC_NAME = "rootguard-organization-root-activity"
-ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
-"""A rule in state ENABLED skips read-only management events delivered through CloudTrail;
-this state, valid on custom buses too, keeps them (EventBridge user guide, "Receiving
-read-only management events")."""
 
 
 class CentralRootActivityArgs(TypedDict):
@@ -106,45 +102,27 @@ class CentralRootActivity(pulumi.ComponentResource):
             opts=child,
         )
         """Members' forwarders fail to deliver until it exists."""
-        topic = aws.sns.Topic(f"{name}-topic", name=TOPIC_NAME, region=region, opts=child)
         rule = aws.cloudwatch.EventRule(
             f"{name}-rule",
             name=RULE_NAME,
             description="Root user console sign-in or API call in any account (rootguard).",
             event_bus_name=bus.name,
             event_pattern=json.dumps(organization_root_activity_pattern()),
-            state=ALL_MANAGEMENT_EVENTS,
+            # Read-only calls too: the state is valid on custom buses as well (EventBridge
+            # user guide, "Receiving read-only management events").
+            state=RULE_STATE,
             region=region,
             opts=child,
         )
-        policy = aws.sns.TopicPolicy(
-            f"{name}-topic-policy",
-            arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, rule.arn).apply(
-                lambda arns: json.dumps(topic_policy(arns[0], arns[1]))
-            ),
+        topic = declare_alarm_topic(
+            self,
+            name,
+            topic_name=TOPIC_NAME,
+            rule=rule,
             region=region,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=rule.name,
+            emails=args.get("alarm_emails", []),
             event_bus_name=bus.name,
-            arn=topic.arn,
-            region=region,
-            # Events delivered before the topic policy exists are dropped (AccessDenied).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
-        for email in args.get("alarm_emails", []):
-            # Named by address: reordering the list replaces nothing.
-            aws.sns.TopicSubscription(
-                f"{name}-email-{email}",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=email,
-                region=region,
-                opts=child,
-            )
 
         self.event_bus_arn = bus.arn
         self.topic_arn = topic.arn

@@ -15,7 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .secure_bucket import arn_of_bucket, declare_secure_bucket, deny_insecure_transport
+from .config_recorder import config_service_delivery_policy
+from .secure_bucket import arn_of_bucket, declare_config_history_lifecycle, declare_secure_bucket
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -23,7 +24,6 @@ else:  # pragma: no cover - pulumi-aws brings typing_extensions on Python 3.10
     from typing_extensions import NotRequired, TypedDict
 
 TYPE = "rootguard:central_delivery:CentralDeliveryBucket"
-CONFIG_SERVICE = "config.amazonaws.com"
 
 
 class CentralDeliveryBucketArgs(TypedDict):
@@ -49,42 +49,9 @@ def organization_delivery_policy(bucket_arn: str, organization_id: str) -> dict[
     account the service acts for (IAM global condition keys), as AWS Control Tower's own
     log bucket policy uses it ("Amazon S3 bucket policy in the audit account").
     """
-    in_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            deny_insecure_transport(bucket_arn),
-            {
-                "Sid": "AWSConfigBucketPermissionsCheck",
-                "Effect": "Allow",
-                "Principal": {"Service": CONFIG_SERVICE},
-                "Action": "s3:GetBucketAcl",
-                "Resource": bucket_arn,
-                "Condition": in_organization,
-            },
-            {
-                "Sid": "AWSConfigBucketExistenceCheck",
-                "Effect": "Allow",
-                "Principal": {"Service": CONFIG_SERVICE},
-                "Action": "s3:ListBucket",
-                "Resource": bucket_arn,
-                "Condition": in_organization,
-            },
-            {
-                "Sid": "AWSConfigBucketDelivery",
-                "Effect": "Allow",
-                "Principal": {"Service": CONFIG_SERVICE},
-                "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/AWSLogs/*/Config/*",
-                "Condition": {
-                    "StringEquals": {
-                        "s3:x-amz-acl": "bucket-owner-full-control",
-                        "aws:SourceOrgID": organization_id,
-                    }
-                },
-            },
-        ],
-    }
+    return config_service_delivery_policy(
+        bucket_arn, key="aws:SourceOrgID", value=organization_id, accounts="*"
+    )
 
 
 class CentralDeliveryBucket(pulumi.ComponentResource):
@@ -109,22 +76,11 @@ class CentralDeliveryBucket(pulumi.ComponentResource):
             region=region,
             keep_on_destroy=args.get("keep_bucket_on_destroy", True),
         )
-        aws.s3.BucketLifecycleConfiguration(
+        declare_config_history_lifecycle(
+            secure,
             f"{name}-bucket-lifecycle",
-            bucket=secure.bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="config-history",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="AWSLogs/"),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.get("noncurrent_version_days", 365)
-                    ),
-                )
-            ],
             region=region,
-            # Noncurrent-version rules only act on a versioned bucket: version it first.
-            opts=secure.options(depends_on=[secure.versioning]),
+            noncurrent_days=args.get("noncurrent_version_days", 365),
         )
         self.policy: aws.s3.BucketPolicy = aws.s3.BucketPolicy(
             f"{name}-bucket-policy",

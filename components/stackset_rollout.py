@@ -31,7 +31,7 @@ keeps real (not postponed) annotations.
 """
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -159,6 +159,15 @@ class MemberRollout(pulumi.ComponentResource):
         groups = [(STACK_SET_NAME, "create", plan.targets)]
         if plan.skip_recorder_ous:
             groups.append((STACK_SET_NAME + FORWARDING_ONLY_SUFFIX, "skip", plan.skip_recorder_ous))
+
+        def parameters(recorder_mode: str) -> Mapping[str, pulumi.Input[str]]:
+            return stack_parameters(
+                home_region=plan.home_region,
+                delivery_bucket=args["delivery_bucket"],
+                event_bus_arn=args["event_bus_arn"],
+                recorder_mode=recorder_mode,
+            )
+
         for set_name, recorder_mode, ous in groups:
             stack_set = aws.cloudformation.StackSet(
                 f"{name}-{set_name}",
@@ -170,12 +179,7 @@ class MemberRollout(pulumi.ComponentResource):
                 call_as=call_as,
                 capabilities=CAPABILITIES,
                 template_body=body,
-                parameters=stack_parameters(
-                    home_region=plan.home_region,
-                    delivery_bucket=args["delivery_bucket"],
-                    event_bus_arn=args["event_bus_arn"],
-                    recorder_mode=recorder_mode,
-                ),
+                parameters=parameters(recorder_mode),
                 operation_preferences=inputs.stack_set_preferences_args(plan.update_preferences),
                 # Several instance operations at once queue instead of failing with
                 # OperationInProgressException (ManagedExecution, CloudFormation API).
@@ -221,11 +225,7 @@ class MemberRollout(pulumi.ComponentResource):
                     name=OWN_STACK_NAME,
                     template_body=body,
                     capabilities=CAPABILITIES,
-                    parameters=stack_parameters(
-                        home_region=plan.home_region,
-                        delivery_bucket=args["delivery_bucket"],
-                        event_bus_arn=args["event_bus_arn"],
-                    ),
+                    parameters=parameters("create"),
                     region=region,
                     # As the stack instances: the bucket and bus policies first.
                     opts=pulumi.ResourceOptions(parent=self, depends_on=prerequisites),

@@ -4,13 +4,11 @@ catches what it is for, and the documents inside say what AWS requires."""
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 import pytest
 import yaml
-from cfnlint.api import lint
 from rootguard.components.member_template import (
     MAX_SELF_RECORDING_ACCOUNTS,
     MAX_TEMPLATE_BODY_BYTES,
@@ -23,6 +21,7 @@ from rootguard.components.member_template import (
 from rootguard.components.root_signin_alarm import root_activity_event_pattern
 
 from rootguard.stackset_template import MEMBER_RESOURCES, check_template
+from tests.cfn_lint import cfn_lint_problems as lint_problems
 from tests.iam_lint import serious_findings
 
 # A region launched after February 2022 (no global IAM types there) among the lint regions.
@@ -31,14 +30,8 @@ SHIPPED = template_text()
 MANY = [f"{index:012d}" for index in range(1, 26)]
 
 
-@functools.cache
 def cfn_lint_problems(body: str) -> tuple[str, ...]:
-    """cfn-lint's errors and warnings (informational findings are not problems)."""
-    return tuple(
-        f"{match.rule.id} line {match.linenumber}: {match.message}"
-        for match in lint(body, regions=LINT_REGIONS)
-        if match.rule.id[0] in "EW"
-    )
+    return lint_problems(body, LINT_REGIONS)
 
 
 def resources(body: str = SHIPPED) -> dict[str, Any]:
