@@ -177,6 +177,9 @@ def stackset_organization(config: StackConfig, organization: OrganizationConfig)
         rollout_args(config, organization, own_account_id, aws.organizations.get_organization()),
     )
     args = organization_args(config, organization, own_account_id, [])
+    if "guardrails" in args:
+        # The member stacks are StackSets': their execution role changes them.
+        args["guardrails"]["stacksets_execution_role"] = True
     # Members record once their stacks exist: the pack and the rule wait for them.
     args["stack_set_instances"] = rollout.instances
     args["member_stacks"] = rollout.own_stacks

@@ -33,8 +33,8 @@ CONDITION_FAN_IN = 10
 """Fn::Or takes 2 to 10 conditions (CloudFormation template reference, condition functions)."""
 
 RECORDER_MODES = ("create", "skip")
-CAPABILITIES = ["CAPABILITY_IAM"]
-"""The template creates IAM roles with names CloudFormation chooses."""
+CAPABILITIES = ["CAPABILITY_NAMED_IAM"]
+"""The template creates IAM roles with names of its own (rootguard-..., one per region)."""
 
 
 def template_text() -> str:

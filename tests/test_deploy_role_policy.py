@@ -144,8 +144,10 @@ def test_deploy_role_policies_allow_what_the_member_template_creates() -> None:
     for logical_id, resource in template()["Resources"].items():
         for action in TEMPLATE_ACTIONS[resource["Type"]]:
             assert allowed(action), f"{action} for the template's {logical_id}"
-    role = f"arn:aws:iam::{MANAGEMENT}:role/rootguard-member-baseline-RecorderRole-1A2B3C4D"
-    assert allowed("iam:CreateRole", role) and allowed("iam:PassRole", role)
+    for logical_id in ("RecorderRole", "ForwarderRole"):
+        name = template()["Resources"][logical_id]["Properties"]["RoleName"]["Fn::Sub"]
+        role = f"arn:aws:iam::{MANAGEMENT}:role/" + name.replace("${AWS::Region}", "eu-west-1")
+        assert allowed("iam:CreateRole", role) and allowed("iam:PassRole", role), role
     rule = f"arn:aws:events:eu-west-1:{MANAGEMENT}:rule/rootguard-member-baseline-Root-1A2B"
     assert allowed("events:PutRule", rule)
 

@@ -193,3 +193,13 @@ def test_stackset_trusted_access_is_not_checked_from_a_delegated_admin(tmp_path:
     plan = _plan(fixture, **{"rootguard:organization": organization})
     assert {r.inputs["callAs"] for r in _of_type(plan, INSTANCE)} == {"DELEGATED_ADMIN"}
     assert _of_type(plan, CFN_STACK) == []
+
+
+def test_stackset_guardrails_spare_the_stacksets_execution_role() -> None:
+    organization = {**_config()["rootguard:organization"], "guardrails": {"targets": ["r-a1b2"]}}
+    plan = _plan(**{"rootguard:organization": organization})
+    (protect,) = [
+        p for p in _of_type(plan, "aws:organizations/policy:Policy")
+        if p.inputs["name"] == "rootguard-protect-rootguard"
+    ]  # fmt: skip
+    assert "arn:aws:iam::*:role/stacksets-exec-*" in protect.inputs["content"]

@@ -291,6 +291,14 @@ def test_member_template_regions_and_accounts_combine() -> None:
     assert check_template(body) == []
 
 
+def test_member_template_roles_are_named_for_the_guardrails() -> None:
+    # rootguard-* roles: the protect-rootguard SCP keeps them from being changed.
+    for logical_id in ("RecorderRole", "ForwarderRole"):
+        name = resources()[logical_id]["Properties"]["RoleName"]["Fn::Sub"]
+        assert name.startswith("rootguard-") and name.endswith("-${AWS::Region}")
+        assert len(name.replace("${AWS::Region}", "ap-southeast-2")) <= 64  # IAM's limit
+
+
 def test_member_template_recorder_resources_all_follow_create_recorder() -> None:
     conditional = {
         name for name, r in resources().items() if r.get("Condition") == "CreateRecorder"

@@ -66,7 +66,7 @@ def test_rollout_stack_set_is_service_managed_auto_deployed(pulumi_mocks: Record
         "retainStacksOnAccountRemoval": False,
     }
     assert stack_set.inputs["callAs"] == "SELF"
-    assert stack_set.inputs["capabilities"] == ["CAPABILITY_IAM"]
+    assert stack_set.inputs["capabilities"] == ["CAPABILITY_NAMED_IAM"]
     assert stack_set.inputs["managedExecution"] == {"active": True}
     assert stack_set.inputs["templateBody"] == render_template()
     assert stack_set.ignore_changes == ["administrationRoleArn"]
@@ -143,7 +143,7 @@ def test_rollout_management_account_gets_plain_stacks(pulumi_mocks: Recorder) ->
         assert stack.inputs["name"] == "rootguard-member-baseline"
         assert stack.inputs["templateBody"] == render_template()
         assert stack.inputs["parameters"]["RecorderMode"] == "create"
-        assert stack.inputs["capabilities"] == ["CAPABILITY_IAM"]
+        assert stack.inputs["capabilities"] == ["CAPABILITY_NAMED_IAM"]
 
 
 def test_rollout_delegated_admin_calls_as_one_and_has_no_own_stacks(
