@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test lint typecheck unit bench clean venv browser
+.PHONY: preview test lint typecheck unit bench clean venv browser pulumi-cli test-engine
 
 venv: $(STAMP)
 
@@ -29,6 +29,14 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# The real Pulumi engine (docs/engine-tests.md): the CLI and language hosts built from the Go
+# module proxy into .tools/pulumi/bin (or a recent `pulumi` on PATH), then the engine suite.
+pulumi-cli:
+	bash .ci/pulumi-cli.sh
+
+test-engine: $(STAMP) pulumi-cli
+	$(BIN)/pytest -q -m engine tests/engine
 
 # The HTML report's browser test needs Debian's Chromium (Playwright drives it; no
 # browser download). CI calls this before `make test`; it changes nothing when present.

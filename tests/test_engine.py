@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import types
 from pathlib import Path
@@ -115,8 +116,11 @@ def test_depends_on_component_expands_to_its_custom_descendants(plan: Plan) -> N
 
 def test_inputs_are_wire_form_with_camel_case_keys(plan: Plan) -> None:
     role = named(plan, "main-inner-role")
-    assert set(role.inputs) == {"assumeRolePolicy"}
-    assert named(plan, "main-bucket").inputs == {"region": "eu-central-1"}
+    # `name` is the auto-name, an input as the provider's Check makes it.
+    assert set(role.inputs) == {"assumeRolePolicy", "name"}
+    bucket = named(plan, "main-bucket").inputs
+    assert bucket == {"region": "eu-central-1", "bucket": bucket["bucket"]}
+    assert re.fullmatch(r"main-bucket-[0-9a-f]{7}", bucket["bucket"])
 
 
 def test_secret_input_stays_wrapped_with_signature(plan: Plan) -> None:
@@ -195,7 +199,9 @@ def test_preview_leaves_computed_outputs_unknown(preview: Plan) -> None:
     assert alerts.outputs["arn"] == UNKNOWN
     assert alerts.outputs["tags"]["owner"] == "platform"  # inputs stay known
     bucket = named(preview, "main-bucket")
-    assert bucket.outputs["bucket"] == UNKNOWN
+    # The auto-name is known, as the provider names the bucket in Check; the ARN is not.
+    assert bucket.outputs["bucket"] == named(preview, "main-bucket").inputs["bucket"]
+    assert bucket.outputs["arn"] == UNKNOWN
     assert bucket.outputs["region"] == "eu-central-1"
 
 

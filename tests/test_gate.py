@@ -468,7 +468,7 @@ def test_cli_gate_table_when_clean_exit_0(
     code = main(["gate", "--stack", "dev", "--policy-pack", str(RECORDER)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "No policy violations: 4 resources checked by 4 policies (fixture@1.2.3)." in out
+    assert "No policy violations: 4 resources checked by 4 policies (fixture@v1.2.3)." in out
 
 
 def test_cli_gate_table_lists_violations(

@@ -25,6 +25,7 @@ RESOURCE_KEYS = {
     "provider",
     "dependencies",
     "propertyDependencies",
+    "import",
     "inputs",
 }
 
@@ -147,11 +148,11 @@ def hand_made_plan() -> Plan:
 def test_plan_readable_headline_matches_table_totals() -> None:
     out = _rendered(hand_made_plan())
     assert out.splitlines()[0] == (
-        "rootguard plan: project demo, stack dev: 5 resources: 2 aws in 2 accounts and "
-        "2 regions, 1 providers, 1 components, 1 other"
+        "rootguard plan: project demo, stack dev: 6 resources: 1 stack, 2 aws in 2 accounts "
+        "and 2 regions, 1 providers, 1 components, 1 other"
     )
     totals = [line.split("│")[-2].strip() for line in out.splitlines() if "│ total" in line]
-    assert totals == ["5", "2", "2"]
+    assert totals == ["6", "2", "2"]  # by type: every resource of --json, the stack too
 
 
 def test_plan_readable_names_each_accounts_providers_literally() -> None:

@@ -23,7 +23,9 @@ class StackIndex:
     """Resources of one stack validation, by type, with cached plain inputs and placement."""
 
     def __init__(self, resources: Sequence[PolicyResource], default_region: str | None = None):
-        self.resources = list(resources)
+        # Sorted by URN: the engine hands AnalyzeStack its resources in no defined order
+        # (it ranges over a Go sync.Map), so "the first" of anything must not depend on it.
+        self.resources = sorted(resources, key=lambda r: r.urn)
         self._default_region = default_region if default_region is not None else stack_region()
         self._by_type: dict[str, list[PolicyResource]] = defaultdict(list)
         for resource in self.resources:
@@ -34,7 +36,7 @@ class StackIndex:
 
     def of_type(self, *types: str | Iterable[str]) -> list[PolicyResource]:
         """Resources of the given type tokens (strings or sets of them), each type's in
-        stack order."""
+        URN order."""
         wanted: list[str] = []
         for token in types:
             wanted.extend([token] if isinstance(token, str) else sorted(token))

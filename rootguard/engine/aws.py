@@ -298,6 +298,40 @@ def stable_uuid(seed: str) -> str:
     return str(uuid.UUID(hashlib.sha256(seed.encode()).hexdigest()[:32]))
 
 
+def _auto_name(shape: _Shape, name: str, urn: str, plain: Mapping[str, Any]) -> str:
+    prefix = plain.get(f"{shape.name_key}Prefix", plain.get("namePrefix"))
+    physical = (prefix if isinstance(prefix, str) else f"{name}-") + stable_hex(urn, 7)
+    return physical.lower() if shape.lower else physical
+
+
+def auto_name(type_: str, name: str, urn: str, inputs: Mapping[str, Any]) -> dict[str, str]:
+    """``{name key: physical name}`` when ``type_`` is auto-named and no name is given.
+
+    The provider does this in Check, so the real engine knows the name during a preview:
+    the logical name, a dash and 7 hex digits (stable here: from the URN), or the given
+    ``<key>Prefix``/``namePrefix`` and the digits; lower case for S3 buckets.
+    """
+    shape = _shape(type_, inputs)
+    key = shape.name_key
+    if key is None or key in inputs:  # given, or unknown until another resource exists
+        return {}
+    plain = {k: reveal(v) for k, v in inputs.items()}
+    return {key: _auto_name(shape, name, urn, plain)}
+
+
+def physical_name(type_: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> str | None:
+    """The name AWS knows the resource by (bucket, rule, function, role ...), when known:
+    given in the inputs, else auto-named in the outputs; None when unknown (a preview)."""
+    key = _shape(type_, inputs).name_key
+    if key is None:
+        return None
+    for values in (inputs, outputs):
+        value = reveal(values.get(key))
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def aws_outputs(
     type_: str,
     name: str,
@@ -324,10 +358,7 @@ def aws_outputs(
         if isinstance(physical, str) and shape.name_key not in plain:
             outputs[shape.name_key] = physical
         elif not isinstance(physical, str):
-            prefix = plain.get(f"{shape.name_key}Prefix", plain.get("namePrefix"))
-            physical = (prefix if isinstance(prefix, str) else f"{name}-") + stable_hex(urn, 7)
-            if shape.lower:
-                physical = physical.lower()
+            physical = _auto_name(shape, name, urn, plain)
             outputs[shape.name_key] = physical
     region = placement.region or DEFAULT_REGION
     values: dict[str, Any] = {

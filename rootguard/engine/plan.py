@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from rootguard.engine.aws import physical_name
 from rootguard.engine.fanout import describe, fan_out
 from rootguard.engine.organizations import OrganizationFixture, load_fixture
 from rootguard.engine.program import (
@@ -101,6 +102,11 @@ def _label(resource: PlannedResource, placement: Placement | None) -> Text:
         label.append("  provider", style="magenta")
     elif resource.custom and resource.type.startswith("aws:") and resource.provider is None:
         label.append("  default provider", style="yellow")
+    physical = physical_name(resource.type, resource.inputs, resource.outputs)
+    if resource.custom and resource.type.startswith("aws:") and physical:
+        label.append(f"  name={physical}", style="green")
+    if resource.import_id:
+        label.append(f"  import {resource.import_id}", style="bold magenta")
     return label
 
 
@@ -158,9 +164,9 @@ def _provider_names(plan: Plan, where: dict[str, Placement]) -> dict[str, str]:
 
 
 def summary_tables(plan: Plan, where: dict[str, Placement]) -> list[Table]:
-    """Counts per type (everything but the stack), per account and per region (aws
-    resources, providers left out)."""
-    by_type: Counter[str] = Counter(r.type for r in plan.resources if r.parent is not None)
+    """Counts per type (every resource of ``--json``, the stack too), per account and per
+    region (aws resources, providers left out)."""
+    by_type: Counter[str] = Counter(r.type for r in plan.resources)
     located = [where[r.urn] for r in _aws_resources(plan, where)]
     by_account: Counter[str] = Counter(p.account or "?" for p in located)
     by_region: Counter[str] = Counter(p.region or "?" for p in located)
@@ -174,25 +180,30 @@ def summary_tables(plan: Plan, where: dict[str, Placement]) -> list[Table]:
 
 
 def headline(plan: Plan, where: dict[str, Placement]) -> str:
-    """One line: what the plan holds, in the terms of the tables below it."""
+    """One line: what the plan holds, counted as ``--json`` lists it (the stack included)."""
+    stacks = sum(1 for r in plan.resources if r.parent is None)
     declared = [r for r in plan.resources if r.parent is not None]
     providers = sum(1 for r in declared if r.type.startswith(PROVIDER_PREFIX))
     components = sum(1 for r in declared if not r.custom)
     aws = _aws_resources(plan, where)
     other = len(declared) - providers - components - len(aws)
+    imported = sum(1 for r in plan.resources if r.import_id)
     accounts = {where[r.urn].account for r in aws}
     regions = {where[r.urn].region for r in aws}
     parts = [
+        f"{stacks} stack",
         f"{len(aws)} aws in {len(accounts)} accounts and {len(regions)} regions",
         f"{providers} providers",
         f"{components} components",
     ]
     if other:
         parts.append(f"{other} other")
+    if imported:
+        parts.append(f"{imported} to import")
     mode = "preview (computed outputs unknown)" if plan.preview else "plan"
     return (
         f"rootguard {mode}: project {plan.project}, stack {plan.stack}: "
-        f"{len(declared)} resources: {', '.join(parts)}"
+        f"{len(plan.resources)} resources: {', '.join(parts)}"
     )
 
 

@@ -33,6 +33,7 @@ import re
 import runpy
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ from rootguard.engine.aws import (
     UNKNOWN,
     AwsMocks,
     Placement,
+    auto_name,
     default_placement,
     provider_placement,
     provider_urn,
@@ -115,6 +117,14 @@ class PlannedResource:
     """Wire form of the mock's answer (for components and the stack: registered outputs)."""
     id: str | None
     """None for components, the stack and every resource during a preview."""
+    import_id: str | None = None
+    """The id of an existing resource the engine imports (``import_``), else None."""
+    version: str | None = None
+    """The provider plugin version the SDK asks for (names the engine's default provider)."""
+    source: tuple[str, int] | None = None
+    """Where the program declares it: the file and line of the constructor call (the
+    SDK's ``sourcePosition``; the first frame in the project folder when the call is in
+    an installed package). None for the stack."""
 
 
 @dataclass
@@ -146,6 +156,7 @@ class Plan:
                     "provider": r.provider,
                     "dependencies": r.dependencies,
                     "propertyDependencies": r.property_dependencies,
+                    "import": r.import_id,
                     "inputs": r.inputs,
                 }
                 for r in self.resources
@@ -249,6 +260,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type_ = f"{parent_type}${type_}"
         return f"{self._prefix}{type_}::{name}"
 
+    def _source(self, request: resource_pb2.RegisterResourceRequest) -> tuple[str, int] | None:
+        """The file and line of the program's own code that declare the resource.
+
+        The SDK reports the caller of the resource's constructor (``sourcePosition``) and
+        the stack above it (``stackTrace``). The first of those frames outside installed
+        packages (site-packages, the interpreter's prefix) is what a code-scanning
+        annotation can point at: the constructor call itself in the program or its local
+        modules, or, for a component installed with pip, the program's line that declares
+        the component. None for the stack (the engine registers it).
+        """
+        if request.type == STACK_TYPE:
+            return None
+        positions = [request.sourcePosition] if request.HasField("sourcePosition") else []
+        positions += [frame.pc for frame in request.stackTrace.frames if frame.HasField("pc")]
+        for position in positions:
+            path = _uri_path(position.uri)
+            if position.line > 0 and _is_program_code(path):
+                return path, position.line
+        return None
+
     def _claim(self, urn: str) -> bool:
         """Reserve ``urn`` for one resource; False (and noted) when one already holds it."""
         with self._lock:
@@ -280,6 +311,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if not self._claim(urn):
             return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = wire_struct(request.object)
+        if request.custom and request.type.startswith("aws:"):
+            # The provider's Check names an auto-named resource before anything else sees
+            # it: the name is an input, known even in a first preview (as in the engine).
+            inputs.update(auto_name(request.type, request.name, urn, inputs))
         record = PlannedResource(
             urn=urn,
             type=request.type,
@@ -292,9 +328,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 key: sorted(set(request.propertyDependencies[key].urns))
                 for key in sorted(request.propertyDependencies)
             },
-            inputs=wire_struct(request.object),
+            inputs=inputs,
             outputs={},
             id=None,
+            import_id=request.importId or None,
+            version=request.version or None,
+            source=self._source(request),
         )
         with self._lock:
             self.recorded.append(record)
@@ -337,6 +376,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
 
 
+_INSTALLED = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
+
+
+def _is_program_code(path: str) -> bool:
+    return "site-packages" not in Path(path).parts and not path.startswith(_INSTALLED)
+
+
+def _uri_path(uri: str) -> str:
+    """``file:///a/b.py`` -> ``/a/b.py``."""
+    parsed = urllib.parse.urlparse(uri)
+    return urllib.parse.unquote(parsed.path) if parsed.scheme == "file" else uri
+
+
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(values)
@@ -349,16 +401,21 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-    """YAML as the Pulumi CLI (Go, YAML 1.2) reads it: only true/false are booleans,
-    and dates stay strings."""
+    """YAML as the Pulumi CLI reads stack and project files (Go's gopkg.in/yaml.v3, YAML
+    1.2): only true/false are booleans, dates stay strings, and a plain scalar made of
+    digits is a number even with a leading zero (``id: 098765432109`` is the number
+    98765432109, not the string PyYAML's YAML 1.1 makes of it)."""
 
 
+_NUMBER_TAG = "tag:rootguard,2025:go-number"
+_DROPPED = (
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+)
 _Yaml12Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
@@ -366,6 +423,46 @@ _Yaml12Loader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+# What yaml.v3 tries as a number: Go's integer syntax (base prefixes, a leading 0 is octal,
+# underscores allowed), else its float syntax; infinities and NaN.
+_GO_NUMBER = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_GO_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_Yaml12Loader.add_implicit_resolver(_NUMBER_TAG, _GO_NUMBER, list("-+.0123456789"))
+
+
+def _go_int(plain: str) -> int | None:
+    """``strconv.ParseInt(plain, 0, 64)``: sign, base prefix, a leading 0 meaning octal."""
+    sign = -1 if plain.startswith("-") else 1
+    body = plain[1:] if plain.startswith(("-", "+")) else plain
+    bases = {"0x": 16, "0o": 8, "0b": 2}
+    base = bases.get(body[:2].lower(), 8 if len(body) > 1 and body[0] == "0" else 10)
+    digits = body[2:] if body[:2].lower() in bases else body
+    try:
+        value = sign * int(digits, base)
+    except ValueError:
+        return None
+    return value if -(2**63) <= value < 2**64 else None
+
+
+def _construct_go_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = str(loader.construct_scalar(node))
+    plain = text.replace("_", "")
+    number = _go_int(plain)
+    if number is not None:
+        return number
+    if _GO_FLOAT.match(plain):
+        return float(plain)
+    lowered = plain.lower().lstrip("+")
+    if lowered in (".inf", "-.inf", ".nan"):
+        return float(lowered.replace(".", ""))
+    return text  # e.g. 0o9: not a number to Go either, so a string
+
+
+_Yaml12Loader.add_constructor(_NUMBER_TAG, _construct_go_number)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -392,9 +489,22 @@ class Project:
     stack_config_dir: Path
     config: dict[str, Any]
     """Project-level config values and defaults (``config:`` in Pulumi.yaml)."""
+    virtualenv: Path | None = None
+    """``runtime.options.virtualenv``: where the language host would run the program."""
 
     def stack_file(self, stack: str) -> Path:
         return self.stack_config_dir / f"Pulumi.{stack_short_name(stack)}.yaml"
+
+    def site_packages(self) -> list[Path]:
+        """The virtualenv's site-packages for this interpreter's Python version (the
+        program's own dependencies, e.g. pulumi_random); none when it has no virtualenv,
+        it does not exist, or it is for another Python."""
+        if self.virtualenv is None:
+            return []
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        found = self.virtualenv / "lib" / version / "site-packages"
+        windows = self.virtualenv / "Lib" / "site-packages"
+        return [p for p in (found, windows) if p.is_dir()]
 
 
 _STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -442,7 +552,10 @@ def load_project(project_dir: Path) -> Project:
     config = data.get("config") or {}
     if not isinstance(config, dict):
         raise UsageError(f"{path}: config: {config!r}; expected a mapping")
-    return Project(name, directory, program.resolve(), stack_config_dir, config)
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    venv = options.get("virtualenv") if isinstance(options, dict) else None
+    virtualenv = directory / venv if isinstance(venv, str) and venv else None
+    return Project(name, directory, program.resolve(), stack_config_dir, config, virtualenv)
 
 
 def _config_key(project: str, key: str) -> str:
@@ -470,6 +583,8 @@ def _config_string(value: Any) -> tuple[str, bool]:
             return {str(key): plain(val) for key, val in item.items()}
         if isinstance(item, list):
             return [plain(val) for val in item]
+        if isinstance(item, float) and item.is_integer() and abs(item) < 1e21:
+            return int(item)  # as Go's JSON encoder writes an integral float64
         return item
 
     value = plain(value)
@@ -632,6 +747,8 @@ def _program_process_state(project: Project, config_env: str, secrets_env: str) 
         del sys.modules[name]
     try:
         sys.path.insert(0, str(program_dir))
+        # The program's own dependencies from its virtualenv, after rootguard's (one pulumi).
+        sys.path.extend(str(p) for p in project.site_packages())
         sys.argv = [str(project.program)]
         os.chdir(program_dir)
         os.environ["PULUMI_CONFIG"] = config_env
@@ -682,10 +799,30 @@ def _one_line(text: str) -> str:
     return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
-def _program_error(err: BaseException) -> UsageError:
+def _program_error(err: BaseException, project: Project) -> UsageError:
     if isinstance(err, UsageError | pulumi.RunError):
         return UsageError(_one_line(str(err)) or type(err).__name__)
-    return UsageError(f"program failed: {type(err).__name__}: {_one_line(str(err))}")
+    message = f"program failed: {type(err).__name__}: {_one_line(str(err))}"
+    if isinstance(err, ModuleNotFoundError):
+        message += f"; {_missing_module_hint(project, err.name or '')}"
+    return UsageError(message)
+
+
+def _missing_module_hint(project: Project, module: str) -> str:
+    """How to give the program a module it imports: its virtualenv, or rootguard's."""
+    if project.virtualenv is None:
+        return (
+            f"the project names no virtualenv (Pulumi.yaml runtime.options.virtualenv), so it "
+            f"runs with rootguard's Python: install {module} there ({sys.executable} -m pip "
+            f"install ...), or name the project's virtualenv"
+        )
+    if not project.site_packages():
+        return (
+            f"its virtualenv {project.virtualenv} does not exist or is not for Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}: create it with this Python "
+            f"and install the program's requirements"
+        )
+    return f"install {module} into its virtualenv {project.virtualenv}"
 
 
 class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
@@ -744,7 +881,10 @@ def run_program(
     config_values, secret_keys = read_config(project, stack, config)
     mocks = AwsMocks(config=config_values, preview=preview, organization=organization)
     monitor = RecordingMonitor(
-        mocks, project=project.name, stack=stack_name, on_register=on_register
+        mocks,
+        project=project.name,
+        stack=stack_name,
+        on_register=on_register,
     )
     program_log_handler = _ProgramLog()
     program_log = logging.getLogger("rootguard.program")
@@ -804,7 +944,7 @@ def run_program(
             raise _duplicate_error(monitor.duplicates[0]) from err
         if isinstance(err, UsageError) and "\n" not in str(err):
             raise
-        raise _program_error(err) from err
+        raise _program_error(err, project) from err
     finally:
         program_log.removeHandler(program_log_handler)
         if gc_was_enabled:

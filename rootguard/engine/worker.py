@@ -6,7 +6,8 @@ side) starts this module as a child process, and the child runs
 `rootguard.engine.run_program` and writes one JSON line per message to its stdout:
 
     {"resource": {urn, type, name, custom, parent, provider, dependencies,
-                  property_dependencies, inputs}}       one per registration, in order
+                  property_dependencies, inputs, import_id, version, source}}
+                                                        one per registration, in order
     {"end": {project, stack, preview, config, answers: [[id, outputs], ...]}}
     {"error": "<one line>"}                             a program or usage error (exit 2)
 
@@ -51,6 +52,9 @@ REGISTRATION_FIELDS = (
     "dependencies",
     "property_dependencies",
     "inputs",
+    "import_id",
+    "version",
+    "source",
 )
 
 
@@ -123,6 +127,8 @@ class ProgramStream(contextlib.AbstractContextManager["ProgramStream"]):
             message = json.loads(line)
             if "resource" in message:
                 resource = PlannedResource(**message["resource"], outputs={}, id=None)
+                if resource.source is not None:  # a [file, line] list in JSON
+                    resource.source = (resource.source[0], int(resource.source[1]))
                 self._resources.append(resource)
                 yield resource
             elif "end" in message:

@@ -172,7 +172,7 @@ class PolicyPackProject:
             virtualenv=(path / str(venv)) if venv else None,
         )
 
-    def command(self) -> list[str]:
+    def command(self, engine_address: str = ENGINE_ADDRESS) -> list[str]:
         """The command `pulumi-analyzer-policy-python <engine> .` ends up running.
 
         The shim uses the pack's virtualenv when it exists. Where the CLI would first
@@ -186,7 +186,7 @@ class PolicyPackProject:
             )
             if candidate.is_file():
                 python = str(candidate)
-        return [python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, "."]
+        return [python, "-u", "-m", "pulumi.policy", engine_address, "."]
 
 
 # --- --policy-pack-config --------------------------------------------------------------------
@@ -574,8 +574,11 @@ os.execv(sys.argv[2], sys.argv[2:])
 class PackProcess:
     """One running policy pack: its process, its port and a gRPC stub."""
 
-    def __init__(self, project: PolicyPackProject, stack: StackInfo) -> None:
+    def __init__(
+        self, project: PolicyPackProject, stack: StackInfo, engine_address: str = ENGINE_ADDRESS
+    ) -> None:
         self.project = project
+        self.engine_address = engine_address
         self.pid: int = 0
         self.port: int = 0
         self._proc: subprocess.Popen[bytes] | None = None
@@ -599,7 +602,7 @@ class PackProcess:
 
     def spawn(self) -> None:
         """Start the process (does not wait for its port)."""
-        command = self.project.command()
+        command = self.project.command(self.engine_address)
         if sys.platform.startswith("linux"):
             command = [sys.executable, "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
         self._proc = subprocess.Popen(
@@ -844,13 +847,21 @@ class AnalyzerSession:
         level = _PROTO_TO_LEVEL.get(d.enforcementLevel, "advisory")
         if level == "remediate":  # a violation left after remediation counts as mandatory
             level = "mandatory"
+        version = self.project.version or d.policyPackVersion
+        message = d.message
+        if version and d.policyPackVersion and d.policyPackVersion != version:
+            # pulumi-policy's Python PolicyPack always reports version 0.0.1 and names
+            # itself `<pack>@v0.0.1` in its "can't be known during preview" messages; the
+            # version is PulumiPolicy.yaml's, so one version shows everywhere.
+            name = d.policyPackName or self.name
+            message = message.replace(f"{name}@v{d.policyPackVersion}", f"{name}@v{version}")
         return Violation(
             policy_pack=d.policyPackName or self.name,
             # PulumiPolicy.yaml's version wins over the diagnostic's (engine rule)
-            pack_version=self.project.version or d.policyPackVersion,
+            pack_version=version,
             policy=d.policyName,
             description=d.description,
-            message=d.message,
+            message=message,
             level=level,
             urn=urn,
         )

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 import yaml
 from pulumi.runtime.proto import analyzer_pb2
@@ -41,6 +41,7 @@ from rootguard.gate.analyzer import (
     Violation,
     load_pack_config,
 )
+from rootguard.gate.default_providers import DefaultProviders
 
 __all__ = [
     "GateResult",
@@ -201,6 +202,7 @@ class GateSession(contextlib.AbstractContextManager["GateSession"]):
         self._configs = _pair_configs(len(projects), config)
         self._packset = PackSet(projects, stack)
         self._builder = RequestBuilder(())
+        self._defaults = DefaultProviders(stack)
         self._violations: list[Violation] = []
         self._remediations: list[Remediation] = []
         self._outputs: dict[str, Mapping[str, Any]] = {}  # remediated outputs by URN
@@ -219,6 +221,14 @@ class GateSession(contextlib.AbstractContextManager["GateSession"]):
         self._packset.close()
 
     def analyze(self, resource: ResourceLike) -> None:
+        """Analyze one resource in every pack, after its default provider when it is that
+        provider's first user (the engine registers it then)."""
+        provider, resource = self._defaults.attach(resource)
+        if provider is not None:
+            self._analyze_one(provider)
+        self._analyze_one(resource)
+
+    def _analyze_one(self, resource: ResourceLike) -> None:
         """Remediate (when a policy asks for it), then Analyze one resource in every pack."""
         packset = self._packset
         request = self._builder.analyze(resource)
@@ -236,18 +246,23 @@ class GateSession(contextlib.AbstractContextManager["GateSession"]):
         for session in packset:
             self._violations.extend(session.analyze(request))
 
+    def summaries(self) -> list[PackSummary]:
+        """Each pack with its policies at the levels the config gave them."""
+        return [_summary(session) for session in self._packset]
+
     def finish(self, plan: PlanLike) -> GateResult:
-        """AnalyzeStack once over the whole plan; the violations of every call so far."""
-        for resource in plan.resources:
+        """AnalyzeStack once over the whole plan (the engine's default providers included);
+        the violations of every call so far."""
+        resources = list(self._defaults.expand(plan.resources))
+        for resource in resources:
             self._builder.add(resource)
-        stack_request = _analyze_stack_request(self._builder, plan.resources, self._outputs)
-        urns = {r.urn for r in plan.resources}
+        stack_request = _analyze_stack_request(self._builder, resources, self._outputs)
+        urns = {r.urn for r in resources}
         root = _root_stack_urn(plan)
         for session in self._packset:
             self._violations.extend(session.analyze_stack(stack_request, urns, root))
-        summaries = [_summary(session) for session in self._packset]
         return GateResult(
-            list(self._violations), len(plan.resources), summaries, list(self._remediations)
+            list(self._violations), len(resources), self.summaries(), list(self._remediations)
         )
 
 
@@ -348,6 +363,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sarif", metavar="FILE", help="also write the violations as SARIF 2.1.0 to FILE"
     )
     parser.add_argument(
+        "--engine", choices=("mock", "pulumi"), default="mock",
+        help="mock: rootguard's in-process engine (default, no CLI, no cloud); pulumi: "
+        "`pulumi preview --policy-pack` of a new stack with the Pulumi CLI on PATH",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allow-no-policies", action="store_true",
+        help="pass when every policy is disabled (by default a gate that checked nothing exits 2)",
+    )  # fmt: skip
+    parser.add_argument(
         "--accounts", type=Path, metavar="FILE",
         help="answer AWS Organizations from this fixture (see `rootguard plan --accounts`)",
     )  # fmt: skip
@@ -361,19 +385,44 @@ def run(args: argparse.Namespace) -> int:
         PolicyPackProject.load(pack)
     configs = _pair_configs(len(packs), args.policy_pack_configs)
     if args.accounts:
+        if args.engine == "pulumi":
+            raise UsageError(
+                f"--accounts {args.accounts}: answers AWS Organizations in rootguard's own "
+                "engine only; expected --engine mock (the default) with it"
+            )
         load_fixture(args.accounts)  # a bad fixture fails before the packs start
 
-    plan, result = gate_program(
-        project_dir, args.stack, packs, configs, preview=args.preview, accounts=args.accounts
-    )
+    plan: Any
+    if args.engine == "pulumi":
+        from rootguard.gate.pulumi_engine import gate_with_pulumi
+
+        given = args.policy_pack_configs or [None] * len(packs)
+        plan, result = gate_with_pulumi(project_dir, args.stack, packs, given)
+    else:
+        plan, result = gate_program(
+            project_dir, args.stack, packs, configs, preview=args.preview, accounts=args.accounts
+        )
+    if result.policies == 0 and not args.allow_no_policies:
+        names = ", ".join(pack_label(p) for p in result.packs)
+        raise UsageError(
+            f"no policy ran: every policy of {names} is disabled (--policy-pack-config), so "
+            "the gate checked nothing; expected at least one enabled policy "
+            "(pass --allow-no-policies to accept an empty gate)"
+        )
 
     if args.sarif:
         from rootguard.gate.sarif import to_sarif
 
+        sources = {}
+        for resource in plan.resources:
+            declared = getattr(resource, "source", None)  # (file, line) from the plan
+            if declared:
+                sources[resource.urn] = (_artifact_uri(Path(declared[0])), int(declared[1]))
         document = to_sarif(
             result,
             artifact_uri=_artifact_uri(program_entry(project_dir)),
             automation_id=f"rootguard-gate/{plan.project}/{plan.stack}/",
+            sources=sources,
         )
         try:
             Path(args.sarif).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -408,20 +457,46 @@ def _artifact_uri(path: Path) -> str:
     return Path(relative).as_posix()
 
 
-def print_table(result: GateResult) -> None:
+def pack_label(pack: PackSummary) -> str:
+    """``name@vX.Y.Z``, as the Pulumi CLI names a pack (the version of PulumiPolicy.yaml)."""
+    return f"{pack.name}@v{pack.version}" if pack.version else pack.name
+
+
+def verdict_line(result: GateResult) -> str:
+    mandatory = len(result.mandatory)
+    advisory = len(result.violations) - mandatory
+    verdict = "the gate fails" if mandatory else "the gate passes"
+    return (
+        f"{mandatory} mandatory, {advisory} advisory violation(s) over {result.resources} "
+        f"resources and {result.policies} policies: {verdict}."
+    )
+
+
+def print_table(result: GateResult, stream: TextIO | None = None) -> None:
+    """Violations as a table on a terminal; elsewhere (CI logs) one full line each.
+
+    A table fitted to a log's width wraps each message a few words a line and cuts long
+    ones off; a log gets ``LEVEL policy resource: message`` lines, never truncated.
+    """
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
-    packs = ", ".join(f"{p.name}@{p.version}" if p.version else p.name for p in result.packs)
+    out = stream if stream is not None else sys.stdout
+    packs = ", ".join(pack_label(p) for p in result.packs)
     if not result.violations:
-        console.print(
-            Text(
-                f"No policy violations: {result.resources} resources checked by "
-                f"{result.policies} policies ({packs})."
-            )
+        out.write(
+            f"No policy violations: {result.resources} resources checked by "
+            f"{result.policies} policies ({packs}).\n"
         )
+        return
+    console = Console(file=out)
+    if not console.is_terminal:
+        out.write(f"Policy violations ({packs}):\n")
+        for v in result.violations:
+            message = " ".join(v.message.split())
+            out.write(f"{v.level.upper():<9} {v.policy} {_short_urn(v.urn)}: {message}\n")
+        out.write(verdict_line(result) + "\n")
         return
     table = Table(title=Text(f"Policy violations ({packs})"), show_lines=True)
     table.add_column("Level", no_wrap=True)
@@ -435,15 +510,7 @@ def print_table(result: GateResult) -> None:
             Text(v.level, style=style), Text(v.policy), Text(_short_urn(v.urn)), Text(v.message)
         )
     console.print(table)
-    mandatory = len(result.mandatory)
-    advisory = len(result.violations) - mandatory
-    verdict = "the gate fails" if mandatory else "the gate passes"
-    console.print(
-        Text(
-            f"{mandatory} mandatory, {advisory} advisory violation(s) over {result.resources} "
-            f"resources and {result.policies} policies: {verdict}."
-        )
-    )
+    console.print(Text(verdict_line(result)))
 
 
 def _short_urn(urn: str) -> str:

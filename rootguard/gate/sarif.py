@@ -2,14 +2,16 @@
 
 One run, one rule per policy (`<pack>/<policy>`), one result per violation: level
 `error` for mandatory, `warning` for advisory. The resource's URN is the result's
-logical location; the physical location is the program's entry file (the gate knows
-resources, not source lines), and a fingerprint of rule, URN and message keeps
-alerts on different resources apart across runs.
+logical location; the physical location is the line that declares the resource (the
+constructor call the SDK reports, see `PlannedResource.source`), or line 1 of the
+program's entry file for stack-level results; a fingerprint of rule, URN and message
+keeps alerts on different resources apart across runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rootguard import __version__
@@ -26,7 +28,14 @@ def rule_id(pack: str, policy: str) -> str:
     return f"{pack}/{policy}"
 
 
-def to_sarif(result: GateResult, *, artifact_uri: str, automation_id: str) -> dict[str, Any]:
+def to_sarif(
+    result: GateResult,
+    *,
+    artifact_uri: str,
+    automation_id: str,
+    sources: Mapping[str, tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """The SARIF log; ``sources`` maps a URN to the (artifact URI, line) that declares it."""
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for pack in result.packs:
@@ -58,6 +67,7 @@ def to_sarif(result: GateResult, *, artifact_uri: str, automation_id: str) -> di
     for v in result.violations:
         rid = rule_id(v.policy_pack, v.policy)
         text = " ".join(v.message.split()) or v.description or v.policy
+        uri, line = (sources or {}).get(v.urn, (artifact_uri, 1))
         entry: dict[str, Any] = {
             "ruleId": rid,
             "level": _LEVELS.get(v.level, "warning"),
@@ -65,8 +75,8 @@ def to_sarif(result: GateResult, *, artifact_uri: str, automation_id: str) -> di
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": artifact_uri},
-                        "region": {"startLine": 1},
+                        "artifactLocation": {"uri": uri},
+                        "region": {"startLine": line},
                     },
                     "logicalLocations": [
                         {

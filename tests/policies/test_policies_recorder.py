@@ -201,7 +201,18 @@ def test_config_recorder_unique_two_in_one_region_fails() -> None:
     reporter = stack.check(config_recorder_unique)
     assert len(reporter.violations) == 1
     assert reporter.messages[0].startswith(f"The account {PROD} must have at most one")
-    assert reporter.urns[0] is not None and reporter.urns[0].endswith("::adopted")
+    # The one whose URN sorts second: AnalyzeStack's order is not defined by the engine.
+    assert reporter.urns[0] is not None and reporter.urns[0].endswith("::rec-us-east-1")
+
+
+def test_config_recorder_unique_blames_the_same_recorder_in_any_order() -> None:
+    forward = _recorders(True)
+    forward.add(RECORDER, "adopted", {"recordingGroup": {}}, provider=P1_HOME)
+    backward = Stack()
+    backward.add(RECORDER, "adopted", {"recordingGroup": {}}, provider=P1_HOME)
+    for resource in _recorders(True).resources:
+        backward.resources.append(resource)
+    assert forward.check(config_recorder_unique).urns == backward.check(config_recorder_unique).urns
 
 
 def test_config_recorder_unique_same_region_other_account_passes() -> None:
