@@ -574,8 +574,14 @@ _CHILD = textwrap.dedent(
 def _start_gate_child(record: Path) -> tuple[subprocess.Popen[bytes], int]:
     env = {**os.environ, "GATE_TEST_RECORD": str(record), "GATE_TEST_SLOW_ANALYZE": "30"}
     code = _CHILD.format(tests=str(Path(__file__).parent), pack=str(RECORDER))
+    # A shell's background job starts with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: give the child the disposition a terminal's Ctrl-C meets.
     child = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
     while "Analyze" not in calls(record):  # the pack is now busy in its first Analyze
