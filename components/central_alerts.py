@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .root_signin_alarm import RULE_STATE, declare_alarm_topic, root_activity_event_pattern
-from .validation import REGION, check_emails
+from .validation import PARTITION, REGION, check_emails
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -34,6 +34,8 @@ TOPIC_NAME = "rootguard-organization-root-activity"
 class CentralRootActivityArgs(TypedDict):
     organization_id: pulumi.Input[str]
     """The organization whose accounts may put events on the bus (`o-...`)."""
+    account_id: pulumi.Input[str]
+    """The account the bus is in (the security account's provider's)."""
     region: str
     """Region of the bus, rule and topic (the home region): every member region forwards
     here."""
@@ -92,10 +94,17 @@ class CentralRootActivity(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         bus = aws.cloudwatch.EventBus(f"{name}-bus", name=BUS_NAME, region=region, opts=child)
+        # Written from the bus's name and account, not its `arn` output: known during a
+        # preview, so the members' forwarding target (and the policy pack's verdict on
+        # it) is too. Format: arn:${Partition}:events:${Region}:${Account}:event-bus/
+        # ${EventBusName} (Service Authorization Reference, Amazon EventBridge).
+        bus_arn = pulumi.Output.all(bus.name, args["account_id"]).apply(
+            lambda values: f"arn:{PARTITION}:events:{region}:{values[1]}:event-bus/{values[0]}"
+        )
         self.bus_policy: aws.cloudwatch.EventBusPolicy = aws.cloudwatch.EventBusPolicy(
             f"{name}-bus-policy",
             event_bus_name=bus.name,
-            policy=pulumi.Output.all(bus.arn, args["organization_id"]).apply(
+            policy=pulumi.Output.all(bus_arn, args["organization_id"]).apply(
                 lambda values: json.dumps(organization_bus_policy(values[0], values[1]))
             ),
             region=region,
@@ -124,6 +133,6 @@ class CentralRootActivity(pulumi.ComponentResource):
             event_bus_name=bus.name,
         )
 
-        self.event_bus_arn = bus.arn
+        self.event_bus_arn = bus_arn
         self.topic_arn = topic.arn
         self.register_outputs({"event_bus_arn": self.event_bus_arn, "topic_arn": self.topic_arn})

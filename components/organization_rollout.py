@@ -158,10 +158,12 @@ class OrganizationRollout(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, provider=log_archive),
         )
+        security_id = args.get("security_account", {}).get("account_id", args["account_id"])
         self.root_activity = CentralRootActivity(
             f"{name}-root-activity",
             {
                 "organization_id": args["organization_id"],
+                "account_id": security_id,
                 "region": home_region,
                 "alarm_emails": list(args.get("alarm_emails", [])),
             },
