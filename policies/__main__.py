@@ -15,8 +15,8 @@ PolicyPack(
     policies=[*ALL_POLICIES, *ROOT_ACCESS_POLICIES],
     enforcement_level=EnforcementLevel.MANDATORY,
     description=(
-        "Guards AWS Config recording, root-MFA coverage, cost anomaly alerts, custom "
-        "Config rules, Lambda runtimes, IAM wildcards and centralized root access in "
-        "every stack."
+        "Guards AWS Config recording and delivery, root-MFA coverage, root activity alarms, "
+        "cost anomaly alerts, custom Config rules, Lambda runtimes and permissions, "
+        "administrator access and centralized root access in every stack."
     ),
 )

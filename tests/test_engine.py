@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -11,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from rootguard.engine.aws import provider_placement
+from rootguard.engine.placement import provider_placement
 from rootguard.engine.program import (
     SECRET_SIG,
     SIG_KEY,
     UNKNOWN,
     Plan,
     PlannedResource,
+    default_provider_name,
     load_project,
     placements,
     read_config,
@@ -35,6 +37,9 @@ INNER_URN = PREFIX + "fixture:index:Bundle$fixture:index:Inner::main-inner"
 BUCKET_URN = PREFIX + "fixture:index:Bundle$aws:s3/bucket:Bucket::main-bucket"
 ROLE_URN = PREFIX + "fixture:index:Bundle$fixture:index:Inner$aws:iam/role:Role::main-inner-role"
 PROVIDER_URN = PREFIX + "pulumi:providers:aws::acct"
+AWS_VERSION = importlib.metadata.version("pulumi_aws")
+DEFAULT_PROVIDER_NAME = "default_" + AWS_VERSION.replace(".", "_")
+DEFAULT_PROVIDER_URN = PREFIX + "pulumi:providers:aws::" + DEFAULT_PROVIDER_NAME
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +75,9 @@ def test_urn_of_nested_component_child_chains_full_types(plan: Plan) -> None:
     assert named(plan, "main-bucket").urn == BUCKET_URN
 
 
-def test_stack_is_the_only_resource_without_parent(plan: Plan) -> None:
+def test_stack_and_default_provider_are_the_only_resources_without_parent(plan: Plan) -> None:
     roots = [r for r in plan.resources if r.parent is None]
-    assert [r.urn for r in roots] == [STACK_URN]
+    assert [r.urn for r in roots] == [STACK_URN, DEFAULT_PROVIDER_URN]
     assert plan.resources[0].type == "pulumi:pulumi:Stack"
     urns = {r.urn for r in plan.resources}
     assert len(urns) == len(plan.resources)
@@ -91,8 +96,73 @@ def test_provider_listed_and_referenced_as_urn_and_id(plan: Plan) -> None:
     reference = f"{PROVIDER_URN}::{provider.id}"
     assert named(plan, "main-bucket").provider == reference
     assert named(plan, "main-inner-role").provider == reference
-    assert named(plan, "on-default-provider").provider is None
-    assert named(plan, "main").provider is None
+    assert named(plan, "main").provider is None  # a component
+
+
+# -- class 1: the default provider, as the engine attaches it --------------------------------
+
+
+def test_default_provider_registered_before_its_first_resource(plan: Plan) -> None:
+    order = [r.urn for r in plan.resources]
+    topic = named(plan, "on-default-provider")
+    assert order.index(DEFAULT_PROVIDER_URN) == order.index(topic.urn) - 1
+    assert topic.provider == f"{DEFAULT_PROVIDER_URN}::{plan.by_urn()[DEFAULT_PROVIDER_URN].id}"
+
+
+def test_default_provider_inputs_are_the_stack_aws_config_and_version(plan: Plan) -> None:
+    default = plan.by_urn()[DEFAULT_PROVIDER_URN]
+    assert (default.type, default.name, default.custom) == (
+        "pulumi:providers:aws",
+        DEFAULT_PROVIDER_NAME,
+        True,
+    )
+    assert default.inputs == {"region": "eu-west-1", "version": AWS_VERSION}
+    assert default.parent is None and default.provider is None
+
+
+def test_default_provider_in_preview_is_referenced_with_unknown_id(preview: Plan) -> None:
+    assert named(preview, "on-default-provider").provider == f"{DEFAULT_PROVIDER_URN}::{UNKNOWN}"
+
+
+def test_default_provider_carries_secret_config_wrapped(tmp_path: Path) -> None:
+    project = tmp_path / "secret-config"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: secret-config\nruntime: python\n")
+    (project / "__main__.py").write_text(
+        "import pulumi_aws as aws\naws.sns.Topic('t')\n", encoding="utf-8"
+    )
+    plan = run_program(
+        project, "dev", config={"aws:region": "eu-west-1", "aws:profile": {"secure": "AAE="}}
+    )
+    default = next(r for r in plan.resources if r.type == "pulumi:providers:aws")
+    assert default.inputs["profile"] == {SIG_KEY: SECRET_SIG, "value": "[secret]"}
+
+
+def test_default_provider_registered_for_an_invoke_without_provider(tmp_path: Path) -> None:
+    # The engine's getDefaultProviderRef serves invokes too: the provider lands in state.
+    project = tmp_path / "invoke-only"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: invoke-only\nruntime: python\n")
+    (project / "__main__.py").write_text(
+        "import pulumi, pulumi_aws as aws\n"
+        "pulumi.export('account', aws.get_caller_identity_output().account_id)\n",
+        encoding="utf-8",
+    )
+    plan = run_program(
+        project,
+        "dev",
+        config={"aws:region": "eu-west-1", "aws:allowedAccountIds": ["444444444444"]},
+    )
+    (provider,) = [r for r in plan.resources if r.type == "pulumi:providers:aws"]
+    assert provider.name == DEFAULT_PROVIDER_NAME
+    stack = next(r for r in plan.resources if r.type == "pulumi:pulumi:Stack")
+    assert stack.outputs["account"] == "444444444444"  # the invoke answered for it
+
+
+def test_default_provider_name_follows_engine_rule() -> None:
+    assert default_provider_name("7.51.1") == "default_7_51_1"
+    assert default_provider_name("7.0.0-alpha.1+dev") == "default_7_0_0_alpha_1_dev"
+    assert default_provider_name("") == "default"
 
 
 def test_provider_inputs_arrive_json_encoded_with_snake_case_keys(plan: Plan) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from policies.rootguard_policies import ALL_POLICIES
+from policies.rootguard_policies.root_access import ROOT_ACCESS_POLICIES
 from rootguard.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,4 +26,4 @@ def test_gate_dev_stack_passes(preview: bool, capsys: pytest.CaptureFixture[str]
     mandatory = [v for v in out["violations"] if v["enforcementLevel"] == "mandatory"]
     assert (code, mandatory) == (0, [])
     assert out["resources"] > 0
-    assert out["policies"] == 15  # the thirteen and the two root-access ones
+    assert out["policies"] == len(ALL_POLICIES) + len(ROOT_ACCESS_POLICIES)

@@ -11,6 +11,8 @@ import parliament
 import pytest
 from rootguard.components.guardrails import MAX_SCP_CHARACTERS, MAX_SCPS_PER_TARGET
 
+from policies.rootguard_policies import ALL_POLICIES
+from policies.rootguard_policies.root_access import ROOT_ACCESS_POLICIES
 from rootguard.cli import main
 from rootguard.engine.program import run_program
 
@@ -23,7 +25,7 @@ def test_gate_org_stack_with_guardrails_has_no_violation(
     code = main(["gate", str(REPO), "--stack", "org", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert (code, out["violations"]) == (0, [])
-    assert out["policies"] == 15
+    assert out["policies"] == len(ALL_POLICIES) + len(ROOT_ACCESS_POLICIES)
 
 
 def test_org_stack_planned_guardrail_scps_within_limits_and_lint_clean() -> None:

@@ -8,7 +8,7 @@ rule is one check function over the plan's JSON (the contract shape, `Plan.to_js
 a hand-made violation of each rule proves its check can fail.
 
 Where a resource lives is worked out here from the JSON alone, as ARCHITECTURE.md
-states it (the account of its provider's `assumeRoles[0].roleArn`, its own `region`
+states it (the account of its provider's last `assumeRoles` role, its own `region`
 input, else its provider's), independently of the engine's `placements()`.
 """
 
@@ -238,19 +238,23 @@ class PlanView:
         return [r for r in self.resources if r["custom"] and r["type"].startswith("aws:")]
 
     def provider_of(self, resource: Resource) -> Resource | None:
-        """Its explicit aws provider; None for the default provider (or an unknown one)."""
+        """Its explicit aws provider; None for the default provider (the engine names it
+        `default...`) or an unknown one."""
         reference = resource["provider"]
         if not reference:
             return None
-        return self.providers.get(reference.rsplit("::", 1)[0])
+        provider = self.providers.get(reference.rsplit("::", 1)[0])
+        if provider is None or provider["name"].startswith("default"):
+            return None
+        return provider
 
     def account_of(self, resource: Resource) -> str | None:
         provider = self.provider_of(resource)
         if provider is None:
             return None
-        arns = _role_arns(provider)
-        if arns and isinstance(arns[0], str) and arns[0].count(":") >= 5:
-            return arns[0].split(":")[4]
+        arns = _role_arns(provider)  # assumed in order: the last role's account
+        if arns and isinstance(arns[-1], str) and arns[-1].count(":") >= 5:
+            return arns[-1].split(":")[4]
         return None
 
     def region_of(self, resource: Resource) -> str | None:

@@ -23,6 +23,8 @@ RESOURCE_KEYS = {
     "custom",
     "parent",
     "provider",
+    "account",
+    "region",
     "dependencies",
     "propertyDependencies",
     "import",
@@ -215,3 +217,42 @@ def test_plan_runs_repo_example_stack(capsys: pytest.CaptureFixture[str]) -> Non
     types = {r["type"] for r in document["resources"]}
     assert "pulumi:providers:aws" in types
     assert "aws:cfg/recorder:Recorder" in types
+
+
+# --- where each resource lands, in the JSON and the tree --------------------------------------
+
+PLACEMENT = PROGRAMS / "placement"
+
+
+def test_plan_json_gives_each_aws_resource_account_and_region(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = plan_json(capsys, str(PLACEMENT), "--stack", "gate")
+    by_name = {r["name"]: r for r in document["resources"]}
+    # Pulumi.gate.yaml: the default provider pinned to 111111111111, p0 a role chain.
+    assert (by_name["home"]["account"], by_name["home"]["region"]) == ("111111111111", "us-east-1")
+    assert (by_name["eu"]["account"], by_name["eu"]["region"]) == ("222222222222", "eu-west-1")
+    assert by_name["no-region"]["account"] == "222222222222"
+    assert by_name["no-region"]["region"] is None  # an explicit provider reads no aws:region
+    default = next(r for r in document["resources"] if r["name"].startswith("default_"))
+    assert (default["account"], default["region"]) == ("111111111111", "us-east-1")
+    stack = document["resources"][0]
+    assert (stack["account"], stack["region"]) == (None, None)
+
+
+def test_plan_readable_cost_explorer_is_global_us_east_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: costs\nruntime: python\n")
+    (tmp_path / "Pulumi.eu.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "aws.costexplorer.AnomalyMonitor('services', monitor_type='DIMENSIONAL',"
+        " monitor_dimension='SERVICE')\n"
+        "aws.sns.Topic('alerts')\n",
+        encoding="utf-8",
+    )
+    assert main(["plan", str(tmp_path), "--stack", "eu"]) == 0
+    out = capsys.readouterr().out
+    assert "services  aws:costexplorer/anomalyMonitor:AnomalyMonitor  123456789012 us-east-1" in out
+    assert "alerts  aws:sns/topic:Topic  123456789012 eu-west-1" in out

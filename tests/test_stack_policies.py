@@ -1,4 +1,4 @@
-"""The example stacks against the thirteen policies of the `rootguard` pack, in process.
+"""The example stacks against the sixteen policies of the `rootguard` pack, in process.
 
 Until the offline engine and `rootguard gate` land (tests/test_gate_dev_stack.py), this
 is the check that Pulumi.dev.yaml and Pulumi.org.yaml satisfy the pack: the program runs
@@ -72,7 +72,7 @@ def policy_resources(
 
 
 def violations(registrations: list[Registration]) -> list[str]:
-    """`policy: message` for every violation any of the thirteen policies reports."""
+    """`policy: message` for every violation any of the sixteen policies reports."""
     resources, provider_of = policy_resources(registrations)
     found: list[str] = []
     for policy in ALL_POLICIES:
@@ -143,17 +143,18 @@ def _organization_layer_alone() -> None:
 
 
 @pytest.mark.parametrize(
-    ("program", "policy"),
-    [(_organization_layer_alone, "cost-anomaly-alerts-present")],
+    ("program", "policies"),
+    [(_organization_layer_alone, {"cost-anomaly-alerts-present", "root-activity-alarmed"})],
     ids=["organization-layer-without-own-baseline"],
 )
 def test_stack_policies_catch_an_incomplete_stack(
-    pulumi_mocks: Recorder, program: Callable[[], None], policy: str
+    pulumi_mocks: Recorder, program: Callable[[], None], policies: set[str]
 ) -> None:
     # Why the organization stack baselines its own account too: the layer alone deploys
-    # into the management account and leaves it without cost anomaly alerts.
+    # into the management account and leaves it without cost anomaly alerts or a root
+    # activity alarm.
     _set_config({"aws:region": "us-east-1"})
     pulumi_mocks.run(program)
     found = violations(pulumi_mocks.registrations)
-    assert found and all(message.startswith(f"{policy}: ") for message in found), found
+    assert {message.split(":", 1)[0] for message in found} == policies, found
     assert MOCK_ACCOUNT not in " ".join(found)  # the default account, unnamed

@@ -4,6 +4,7 @@ the organization conformance pack's delivery bucket."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -15,8 +16,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .placement import Placement
-from .stack import StackIndex, depends_on, display_name, of_types, sources_of
+from .placement import DEFAULT_ACCOUNT, Placement
+from .stack import StackIndex, depends_on, display_name
 from .tokens import (
     CONFIG_RULE,
     DELIVERY_CHANNEL,
@@ -75,30 +76,47 @@ def _check_order(
     message: str,
 ) -> None:
     """Each dependent must reach a prerequisite of its own account and region, when the
-    stack declares one there."""
+    stack declares one there. Unknown placements defer the verdict only where they can
+    change it: a dependent of unknown region that reaches a prerequisite in every place
+    it could be, or a prerequisite of unknown place it does not reach, decide nothing."""
     if not prerequisites:
         return
-    by_place: dict[Placement | None, list[PolicyResource]] = defaultdict(list)
+    by_place: dict[Placement, list[PolicyResource]] = defaultdict(list)
+    unplaced: list[PolicyResource] = []
     for prerequisite in prerequisites:
-        by_place[stack.placement(prerequisite)].append(prerequisite)
-    unplaced = by_place.get(None, [])
+        place = stack.placement(prerequisite)
+        if place is None:
+            unplaced.append(prerequisite)
+        else:
+            by_place[place].append(prerequisite)
     for dependent in dependents:
         place = stack.placement(dependent)
         if place is None:
-            undecided.note_error(stack.unplaced_reason(dependent), dependent.name)
+            # Wherever it is, it is fine if it reaches a prerequisite of that place.
+            account = stack.account(dependent)
+            places = [p for p in by_place if account is None or p.account == account]
+            if unplaced or any(not depends_on(dependent, by_place[p]) for p in places):
+                undecided.note_error(stack.unplaced_reason(dependent), dependent.name)
             continue
         same_place = by_place.get(place, [])
-        if same_place:
-            if not depends_on(dependent, same_place):
-                report_violation(
-                    message.format(
-                        name=dependent.name,
-                        place=place,
-                        target=", ".join(p.name for p in same_place),
-                    ),
-                    dependent.urn,
-                )
-        elif unplaced and not depends_on(dependent, unplaced):
+        if same_place and depends_on(dependent, same_place):
+            continue
+        reached_unplaced = [p for p in unplaced if depends_on(dependent, [p])]
+        if reached_unplaced:
+            # The prerequisite it waits for may be the one of its place.
+            undecided.note_error(
+                stack.unplaced_reason(reached_unplaced[0]), reached_unplaced[0].name
+            )
+        elif same_place:
+            report_violation(
+                message.format(
+                    name=dependent.name,
+                    place=place,
+                    target=", ".join(p.name for p in same_place),
+                ),
+                dependent.urn,
+            )
+        elif unplaced:
             # One of these might turn out to live in the dependent's account and region.
             undecided.note_error(stack.unplaced_reason(unplaced[0]), unplaced[0].name)
 
@@ -123,7 +141,6 @@ def custom_rule_invocable_validator(
     stack = StackIndex(args.resources)
     undecided = Undecided()
     functions = stack.of_type(LAMBDA_FUNCTION)
-    permissions = stack.of_type(LAMBDA_PERMISSION)
     for rule in stack.of_type(CONFIG_RULE):
         props = stack.props(rule)
         owner = dig(props, "source", "owner")
@@ -132,30 +149,58 @@ def custom_rule_invocable_validator(
             continue
         if owner != "CUSTOM_LAMBDA":
             continue
+        targets = [f for f in functions if f in stack.references(rule, "source", LAMBDA_FUNCTION)]
         identifier = dig(props, "source", "sourceIdentifier")
-        targets = sources_of(rule, "source", of_types(LAMBDA_FUNCTION))
-        targets += [
-            f for f in functions if f not in targets and _names_function(stack, identifier, f)
-        ]
+        if isinstance(identifier, str) and not is_unknown(identifier):
+            named = stack.references_value(identifier, LAMBDA_FUNCTION)
+            targets += [f for f in named if f not in targets]
         for function in targets:
-            _check_invocable(stack, undecided, report_violation, rule, function, permissions)
+            _check_invocable(stack, undecided, report_violation, rule, function)
     undecided.settle()
 
 
-def _function_names(stack: StackIndex, function: PolicyResource) -> set[str]:
-    """Known strings that identify a function: its name, its ARN."""
-    props = stack.props(function)
-    names = {props.get("name"), props.get("arn")}
-    return {n for n in names if isinstance(n, str) and n and not is_unknown(n)}
+INVOKE_ACTIONS = ("lambda:invokefunction", "lambda:*", "*")
+"""Lambda permission actions that let the principal invoke the function."""
 
 
-def _names_function(stack: StackIndex, value: object, function: PolicyResource) -> bool:
-    """True when a known string (a name or ARN) names `function`."""
-    if not isinstance(value, str) or is_unknown(value):
-        return False
-    names = _function_names(stack, function)
-    short = value.split(":function:", 1)[1].split(":")[0] if ":function:" in value else value
-    return value in names or short in names
+def _scope_problem(stack: StackIndex, permission: PolicyResource, rule: PolicyResource) -> Any:
+    """Why the permission does not keep invocations to the rule's own account: a
+    sentence, None when it does, or (sentinel, *path) while an unknown value decides it.
+
+    `sourceAccount` must be the rule's account. A `sourceArn` naming Config rules of
+    that account (`arn:aws:config:<region>:<account>:config-rule/...`, wildcards
+    allowed) is accepted instead: Lambda matches it as `aws:SourceArn`, which AWS
+    documents beside `aws:SourceAccount` as confused-deputy protection.
+    """
+    props = stack.props(permission)
+    account = stack.account(rule)
+    source_account, source_arn = props.get("sourceAccount"), props.get("sourceArn")
+    if source_account is None and source_arn is None:
+        return "names no sourceAccount or sourceArn, so any account's AWS Config could invoke it"
+    for key, value in (("sourceAccount", source_account), ("sourceArn", source_arn)):
+        if is_unknown(value):
+            return (value, permission.name, key)
+        if value is None:
+            continue
+        named = str(value) if key == "sourceAccount" else _config_rule_arn_account(str(value))
+        if named is None:
+            return f"has sourceArn {value}, which names no Config rule of one account"
+        if account is None:
+            reason = stack.unaccounted_reason(rule)
+            return (reason.unknown_type_sentinel, rule.name, *reason.props)
+        if account != DEFAULT_ACCOUNT and named != account:
+            return f"has {key} {value}, another account than the rule's {account}"
+    return None
+
+
+def _config_rule_arn_account(arn: str) -> str | None:
+    """The account of a Config rule ARN (pattern), None when it is not one."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "config":
+        return None
+    if not parts[5].startswith("config-rule/"):
+        return None
+    return parts[4] if parts[4].isdigit() and len(parts[4]) == 12 else None
 
 
 def _check_invocable(
@@ -164,36 +209,47 @@ def _check_invocable(
     report_violation: ReportViolation,
     rule: PolicyResource,
     function: PolicyResource,
-    permissions: list[PolicyResource],
 ) -> None:
     granting: list[PolicyResource] = []
-    maybe = False
-    for permission in permissions:
+    problems: list[str] = []
+    maybe: tuple[Any, ...] | None = None
+    for permission in stack.referrers(function, LAMBDA_PERMISSION, "function", LAMBDA_FUNCTION):
         props = stack.props(permission)
-        on_function = function in sources_of(
-            permission, "function", of_types(LAMBDA_FUNCTION)
-        ) or _names_function(stack, props.get("function"), function)
-        if not on_function:
+        principal, action = props.get("principal"), props.get("action")
+        unknown = next(
+            (
+                (v, permission.name, k)
+                for k, v in (("principal", principal), ("action", action))
+                if is_unknown(v)
+            ),
+            None,
+        )
+        if unknown is None and principal != CONFIG_PRINCIPAL:
             continue
-        principal, source_account = props.get("principal"), props.get("sourceAccount")
-        if is_unknown(principal) or is_unknown(source_account):
-            maybe = True
-            undecided.note(
-                principal if is_unknown(principal) else source_account,
-                permission.name,
-                "principal" if is_unknown(principal) else "sourceAccount",
-            )
-        elif principal == CONFIG_PRINCIPAL and isinstance(source_account, str) and source_account:
+        if unknown is None and str(action).lower() not in INVOKE_ACTIONS:
+            problems.append(f"{permission.name} allows {action}, not lambda:InvokeFunction")
+            continue
+        problem = unknown or _scope_problem(stack, permission, rule)
+        if problem is None:
             granting.append(permission)
+        elif isinstance(problem, tuple):
+            maybe = maybe or problem
+        else:
+            problems.append(f"{permission.name} {problem}")
     fn_name = display_name(function, stack.props(function))
     if not granting:
-        if not maybe:
-            report_violation(
-                f"The Lambda function {fn_name} of CUSTOM_LAMBDA rule {rule.name} must have "
-                f"a lambda.Permission for {CONFIG_PRINCIPAL} with `sourceAccount` set; "
-                "otherwise AWS Config cannot invoke it (or any account's Config could).",
-                rule.urn,
-            )
+        if maybe is not None:
+            undecided.note(*maybe)
+            return
+        why = f" ({'; '.join(problems)})" if problems else ""
+        report_violation(
+            f"The Lambda function {fn_name} of CUSTOM_LAMBDA rule {rule.name} must have a "
+            f"lambda.Permission letting {CONFIG_PRINCIPAL} call lambda:InvokeFunction, "
+            "scoped to the rule's own account with `sourceAccount` (or a `sourceArn` of "
+            f"that account's Config rules){why}; otherwise AWS Config cannot invoke it, or "
+            "any account's Config could.",
+            rule.urn,
+        )
     elif not depends_on(rule, granting):
         report_violation(
             f"The CUSTOM_LAMBDA rule {rule.name} must depend on the lambda.Permission "
@@ -207,7 +263,9 @@ custom_rule_invocable = StackValidationPolicy(
     name="custom-rule-invocable",
     description=(
         "A CUSTOM_LAMBDA Config rule whose function is in the stack must be invocable by "
-        "AWS Config: a config.amazonaws.com permission with sourceAccount, created first."
+        "AWS Config of its own account only: a config.amazonaws.com lambda:InvokeFunction "
+        "permission with that account's sourceAccount (or Config rule sourceArn), created "
+        "first."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=custom_rule_invocable_validator,

@@ -13,7 +13,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .stack import StackIndex, display_name, of_types, sources_of
+from .iam import covers_every, everyone, matches, statements
+from .stack import StackIndex, display_name
 from .tokens import (
     ACCOUNT_PUBLIC_ACCESS_BLOCK,
     BUCKET_POLICY,
@@ -21,9 +22,9 @@ from .tokens import (
     BUCKETS,
     DELIVERY_CHANNEL,
 )
-from .values import Undecided, as_list, is_unknown, policy_statements
+from .values import Undecided, as_list, is_unknown
 
-S3_ARN_PREFIX = "arn:aws:s3:::"
+S3_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",
@@ -32,60 +33,30 @@ PUBLIC_ACCESS_FLAGS = (
 )
 
 
+def delivery_buckets(stack: StackIndex) -> dict[str, PolicyResource]:
+    """The stack's buckets a delivery channel writes to, by URN."""
+    found: dict[str, PolicyResource] = {}
+    for channel in stack.of_type(DELIVERY_CHANNEL):
+        for bucket in stack.references(channel, "s3BucketName", BUCKETS):
+            found.setdefault(bucket.urn, bucket)
+    return found
+
+
+def attached(stack: StackIndex, token: str, bucket: PolicyResource) -> list[PolicyResource]:
+    """Resources of type `token` (public access blocks, bucket policies) whose `bucket`
+    input is `bucket`."""
+    return stack.referrers(bucket, token, "bucket", BUCKETS)
+
+
 def config_delivery_bucket_secure_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     stack = StackIndex(args.resources)
     undecided = Undecided()
-    buckets = _BucketNames(stack, stack.of_type(BUCKETS))
-    delivery: dict[str, PolicyResource] = {}
-    for channel in stack.of_type(DELIVERY_CHANNEL):
-        for bucket in sources_of(channel, "s3BucketName", of_types(BUCKETS)):
-            delivery[bucket.urn] = bucket
-        for bucket in buckets.named(stack.props(channel).get("s3BucketName")):
-            delivery[bucket.urn] = bucket
-    blocks = _Attachments(stack, BUCKET_PUBLIC_ACCESS_BLOCK, buckets)
-    policies = _Attachments(stack, BUCKET_POLICY, buckets)
-    for bucket in delivery.values():
-        _check_public_access(stack, undecided, report_violation, bucket, blocks.of(bucket))
-        _check_tls_only(stack, undecided, report_violation, bucket, policies.of(bucket))
+    for bucket in delivery_buckets(stack).values():
+        _check_public_access(stack, undecided, report_violation, bucket)
+        _check_tls_only(stack, undecided, report_violation, bucket)
     undecided.settle()
-
-
-class _BucketNames:
-    """The stack's buckets by every known string that names them: bucket name, id, ARN."""
-
-    def __init__(self, stack: StackIndex, buckets: list[PolicyResource]) -> None:
-        self._by_name: dict[str, list[PolicyResource]] = {}
-        for bucket in buckets:
-            props = stack.props(bucket)
-            names = {props.get("bucket"), props.get("id"), props.get("arn")}
-            for name in names:
-                if isinstance(name, str) and name and not is_unknown(name):
-                    self._by_name.setdefault(name, []).append(bucket)
-
-    def named(self, value: Any) -> list[PolicyResource]:
-        """The buckets a known string (a bucket name or ARN) names; none for anything else."""
-        if not isinstance(value, str) or not value or is_unknown(value):
-            return []
-        found = self._by_name.get(value) or self._by_name.get(value.removeprefix(S3_ARN_PREFIX))
-        return list(found or [])
-
-
-class _Attachments:
-    """Resources of one type (public access blocks, bucket policies) by the bucket their
-    `bucket` input names: through property dependencies, or by a known name."""
-
-    def __init__(self, stack: StackIndex, token: str, buckets: _BucketNames) -> None:
-        self._by_bucket: dict[str, list[PolicyResource]] = {}
-        for resource in stack.of_type(token):
-            targets = {b.urn for b in sources_of(resource, "bucket", of_types(BUCKETS))}
-            targets.update(b.urn for b in buckets.named(stack.props(resource).get("bucket")))
-            for urn in targets:
-                self._by_bucket.setdefault(urn, []).append(resource)
-
-    def of(self, bucket: PolicyResource) -> list[PolicyResource]:
-        return list(self._by_bucket.get(bucket.urn, []))
 
 
 def _blocks_all(props: Mapping[str, Any]) -> bool | str:
@@ -102,15 +73,27 @@ def _check_public_access(
     undecided: Undecided,
     report_violation: ReportViolation,
     bucket: PolicyResource,
-    candidates: list[PolicyResource],
 ) -> None:
-    place = stack.placement(bucket)
-    # An account-wide block in the bucket's account covers it as well.
-    if place is not None:
-        for block in stack.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK):
-            block_place = stack.placement(block)
-            if block_place is not None and block_place.account == place.account:
-                candidates.append(block)
+    candidates = attached(stack, BUCKET_PUBLIC_ACCESS_BLOCK, bucket)
+    # An account-wide block covers every bucket of its account: only the account
+    # decides, so a region unknown during a preview does not matter here.
+    account = stack.account(bucket)
+    maybe: tuple[Any, ...] | None = None
+    for block in stack.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK):
+        explicit = stack.props(block).get("accountId")
+        if isinstance(explicit, str) and explicit and not is_unknown(explicit):
+            block_account: str | None = explicit
+        elif is_unknown(explicit):
+            block_account = None
+        else:
+            block_account = stack.account(block)
+        if block_account is None or account is None:
+            # It may be this bucket's account or not: that matters only if it blocks.
+            if _blocks_all(stack.props(block)) is not False and maybe is None:
+                maybe = (explicit, block.name, "accountId")
+            continue
+        if block_account == account:
+            candidates.append(block)
     verdicts = [(block, _blocks_all(stack.props(block))) for block in candidates]
     if any(verdict is True for _, verdict in verdicts):
         return
@@ -118,6 +101,9 @@ def _check_public_access(
     if unknown:
         block, sentinel = unknown[0]
         undecided.note(sentinel, block.name, "blockPublicAcls")
+        return
+    if maybe is not None:
+        undecided.note(*maybe)
         return
     report_violation(
         f"The AWS Config delivery bucket {display_name(bucket, stack.props(bucket), 'bucket')} "
@@ -128,50 +114,98 @@ def _check_public_access(
     )
 
 
+def bucket_arns(stack: StackIndex, bucket: PolicyResource) -> list[str] | Any:
+    """The ARNs the bucket may have (its `arn`, else `arn:<partition>:s3:::<name>`), or
+    the sentinel while neither is known."""
+    props = stack.props(bucket)
+    arn, name = props.get("arn"), props.get("bucket")
+    if isinstance(arn, str) and arn and not is_unknown(arn):
+        return [arn]
+    if isinstance(name, str) and name and not is_unknown(name):
+        return [f"arn:{partition}:s3:::{name}" for partition in S3_PARTITIONS]
+    return arn if is_unknown(arn) else name
+
+
 def _check_tls_only(
     stack: StackIndex,
     undecided: Undecided,
     report_violation: ReportViolation,
     bucket: PolicyResource,
-    bucket_policies: list[PolicyResource],
 ) -> None:
-    documents = [(p, stack.props(p).get("policy")) for p in bucket_policies]
+    documents = [(p, stack.props(p).get("policy")) for p in attached(stack, BUCKET_POLICY, bucket)]
     inline = stack.props(bucket).get("policy")
     if inline is not None:
         documents.append((bucket, inline))
-    unknown: tuple[PolicyResource, Any] | None = None
-    for owner, document in documents:
-        if is_unknown(document):
-            unknown = unknown or (owner, document)
-        elif denies_insecure_transport(document):
+    arns = bucket_arns(stack, bucket)
+    known = [document for _, document in documents if not is_unknown(document)]
+    unknown = [(owner, document) for owner, document in documents if is_unknown(document)]
+    if isinstance(arns, list):
+        if any(tls_deny_covers(known, arn) for arn in arns):
             return
-    if unknown is not None:
-        undecided.note(unknown[1], unknown[0].name, "policy")
+    elif tls_deny_covers(known, "arn:aws:s3:::*"):
+        return  # it covers every bucket, whatever this one's name turns out to be
+    elif known:
+        unknown.append((bucket, arns))  # the bucket's name decides what the deny covers
+    if unknown:
+        owner, value = unknown[0]
+        undecided.note(value, owner.name, "policy" if owner is not bucket else "bucket")
         return
     report_violation(
         f"The AWS Config delivery bucket {display_name(bucket, stack.props(bucket), 'bucket')} "
-        "must have a bucket policy that denies requests when `aws:SecureTransport` is "
-        "false.",
+        "must have a bucket policy that denies every principal every S3 action on the bucket "
+        "and its objects (`<bucket ARN>` and `<bucket ARN>/*`) when `aws:SecureTransport` "
+        "is false.",
         bucket.urn,
     )
 
 
-def denies_insecure_transport(document: Any) -> bool:
-    """True when an IAM policy document (JSON text or parsed) has a Deny statement
-    conditioned on `aws:SecureTransport` being false."""
-    for statement in policy_statements(document, "Deny"):
-        condition = statement.get("Condition")
-        if not isinstance(condition, Mapping):
-            continue
-        for operator, clauses in condition.items():
-            if operator.lower() not in ("bool", "boolifexists") or not isinstance(clauses, Mapping):
+def _is_tls_deny(statement: Mapping[str, Any]) -> bool:
+    """A Deny for everyone, on every S3 action, whose only condition is
+    `aws:SecureTransport` false (another condition would narrow what it denies)."""
+    if statement.get("Effect") != "Deny" or not everyone(statement) or "NotAction" in statement:
+        return False
+    if not any(
+        covers_every(a, "s3:", ignore_case=True) or a == "*"
+        for a in as_list(statement.get("Action"))
+    ):
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping) or not condition:
+        return False
+    for operator, clauses in condition.items():
+        if str(operator).lower() not in ("bool", "boolifexists") or not isinstance(
+            clauses, Mapping
+        ):
+            return False
+        for key, value in clauses.items():
+            if str(key).lower() != "aws:securetransport" or [
+                str(v).lower() for v in as_list(value)
+            ] != ["false"]:
+                return False
+    return True
+
+
+def tls_deny_covers(documents: list[Any], bucket_arn: str) -> bool:
+    """True when the documents' TLS denies (see `_is_tls_deny`) cover the bucket itself
+    and every object in it: some Resource matches `<bucket ARN>` and some covers every
+    `<bucket ARN>/<key>` (S3 checks bucket and object actions against those ARNs)."""
+    covers_bucket = covers_objects = False
+    for document in documents:
+        for statement in statements(document, "Deny"):
+            if not _is_tls_deny(statement) or "NotResource" in statement:
                 continue
-            for key, value in clauses.items():
-                if key.lower() == "aws:securetransport" and any(
-                    str(v).lower() == "false" for v in as_list(value)
-                ):
-                    return True
-    return False
+            resources = as_list(statement.get("Resource"))
+            covers_bucket = covers_bucket or any(matches(r, bucket_arn) for r in resources)
+            covers_objects = covers_objects or any(
+                covers_every(r, f"{bucket_arn}/") for r in resources
+            )
+    return covers_bucket and covers_objects
+
+
+def denies_insecure_transport(document: Any, bucket_arn: str) -> bool:
+    """True when an IAM policy document (JSON text or parsed) denies every non-TLS
+    request to the bucket and its objects."""
+    return tls_deny_covers([document], bucket_arn)
 
 
 config_delivery_bucket_secure = StackValidationPolicy(

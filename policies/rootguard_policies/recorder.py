@@ -18,7 +18,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .placement import account_label, the_account
+from .placement import the_account
 from .stack import StackIndex
 from .tokens import RECORDER, RECORDER_STATUS
 from .values import Undecided, as_list, dig, is_unknown, read
@@ -159,67 +159,111 @@ def config_global_resources_once_validator(
 ) -> None:
     stack = StackIndex(args.resources)
     undecided = Undecided()
-    everywhere = args.get_config().get("globalResourcesInAllRegions", False) is True
+    recorders = stack.of_type(RECORDER)
+    flags = {r.urn: records_global_types(stack.props(r)) for r in recorders}
+    if args.get_config().get("globalResourcesInAllRegions", False) is True:
+        # Every recorder on its own: neither its account nor its region matters.
+        for recorder in recorders:
+            flag = flags[recorder.urn]
+            if is_unknown(flag):
+                undecided.note(flag, recorder.name, "recordingGroup")
+            elif not flag:
+                report_violation(
+                    f"The AWS Config recorder {recorder.name} must record global resource "
+                    "types (`includeGlobalResourceTypes` true, or not excluded by an "
+                    "exclusion strategy), because the policy config "
+                    "`globalResourcesInAllRegions` asks for them in every region.",
+                    recorder.urn,
+                )
+        undecided.settle()
+        return
+
     by_account: dict[str, list[PolicyResource]] = defaultdict(list)
     unplaced: list[PolicyResource] = []
-    for recorder in stack.of_type(RECORDER):
+    for recorder in recorders:
         # Only the account groups recorders; an unknown region leaves the count intact.
         account = stack.account(recorder)
         if account is None:
+            # It may land in any account: one more recorder there changes the count.
             unplaced.append(recorder)
             undecided.note_error(stack.unaccounted_reason(recorder), recorder.name)
-            continue
-        by_account[account].append(recorder)
+        else:
+            by_account[account].append(recorder)
+    may_record_unplaced = any(flags[r.urn] is not False for r in unplaced)
 
     for account in sorted(by_account):
-        recorders = sorted(by_account[account], key=lambda r: (_region(stack, r), r.urn))
-        recording: list[PolicyResource] = []
-        unknown: list[tuple[PolicyResource, Any]] = []
-        not_recording: list[PolicyResource] = []
-        for recorder in recorders:
-            flag = _records_global_types(stack.props(recorder))
-            if is_unknown(flag):
-                unknown.append((recorder, flag))
-            elif flag:
-                recording.append(recorder)
-            else:
-                not_recording.append(recorder)
-
-        if everywhere:
-            for recorder in not_recording:
-                report_violation(
-                    f"The AWS Config recorder in {account_label(account)} in "
-                    f"{_region(stack, recorder)} must set "
-                    "`includeGlobalResourceTypes` to true, because the policy config "
-                    "`globalResourcesInAllRegions` asks for global types in every region.",
-                    recorder.urn,
-                )
-        elif len(recording) > 1:
+        placed = sorted(by_account[account], key=lambda r: (_region(stack, r), r.urn))
+        recording = [r for r in placed if flags[r.urn] is True]
+        unknown = [r for r in placed if is_unknown(flags[r.urn])]
+        if len(recording) > 1:
             regions = ", ".join(_region(stack, r) for r in recording)
             report_violation(
-                f"{the_account(account)} must have exactly one AWS Config recorder with "
-                "`includeGlobalResourceTypes` true; it records global types in "
-                f"{regions}, paying for every IAM change more than once.",
+                f"{the_account(account)} must have exactly one AWS Config recorder that "
+                f"records global resource types; it records them in {regions}, paying for "
+                "every IAM change more than once.",
                 recording[1].urn,
             )
-        elif not recording and not unknown and not unplaced:
-            regions = ", ".join(_region(stack, r) for r in recorders)
+        elif not recording and not unknown and not may_record_unplaced:
+            regions = ", ".join(_region(stack, r) for r in placed)
             report_violation(
-                f"{the_account(account)} must have exactly one AWS Config recorder with "
-                "`includeGlobalResourceTypes` true; none of its recorders "
-                f"({regions}) records global types such as the root user's IAM changes.",
-                recorders[0].urn,
+                f"{the_account(account)} must have exactly one AWS Config recorder that "
+                f"records global resource types; none of its recorders ({regions}) records "
+                "them, so the IAM changes that matter for the root user go unrecorded.",
+                placed[0].urn,
             )
-        if unknown and (everywhere or len(recording) <= 1):
-            recorder, flag = unknown[0]
-            undecided.note(flag, recorder.name, "recordingGroup", "includeGlobalResourceTypes")
+        elif unknown and len(recording) <= 1:
+            recorder = unknown[0]
+            undecided.note(flags[recorder.urn], recorder.name, "recordingGroup")
     undecided.settle()
 
 
-def _records_global_types(props: Mapping[str, Any]) -> Any:
+GLOBAL_IAM_TYPES = frozenset(
+    {"AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"}
+)
+"""The global IAM resource types `includeGlobalResourceTypes` bundles (IAM users, groups,
+roles and customer managed policies; Config API reference, RecordingGroup)."""
+
+
+def records_global_types(props: Mapping[str, Any]) -> Any:
+    """Whether a recorder with inputs `props` records global IAM types: True, False, or
+    the sentinel of the unknown value that decides it.
+
+    As the Config API reference states it (RecordingGroup, ExclusionByResourceTypes):
+    - the exclusion strategy records every supported type, the global IAM ones
+      included, unless they are listed as exclusions; `includeGlobalResourceTypes` has
+      no effect there;
+    - a recording group that lists types (the inclusion strategy) records the global
+      IAM types it lists, whatever `includeGlobalResourceTypes` says;
+    - otherwise (all supported types, or no group: AWS's default) only
+      `includeGlobalResourceTypes: true` adds them.
+    """
     group = props.get("recordingGroup")
-    if is_unknown(group):
-        return group
+    if group is None or is_unknown(group):
+        return False if group is None else group
+    strategy = dig(group, "recordingStrategies", "useOnly")
+    if strategy is None:  # v6 spelled the block in the singular
+        strategy = dig(group, "recordingStrategy", "useOnly")
+    if is_unknown(strategy):
+        return strategy
+    if strategy == EXCLUSION_STRATEGY:
+        excluded = dig(group, "exclusionByResourceTypes", "resourceTypes")
+        if is_unknown(excluded):
+            return excluded
+        listed = as_list(excluded)
+        still_recorded = GLOBAL_IAM_TYPES - {str(t) for t in listed if not is_unknown(t)}
+        unknown = [t for t in listed if is_unknown(t)]
+        if not still_recorded:
+            return False
+        # Unknown exclusions could take out the rest only if there are enough of them.
+        return unknown[0] if len(unknown) >= len(still_recorded) else True
+    chosen = group.get("resourceTypes")
+    if strategy == INCLUSION_STRATEGY or (isinstance(chosen, list) and chosen):
+        if is_unknown(chosen):
+            return chosen
+        listed = as_list(chosen)
+        if GLOBAL_IAM_TYPES & {str(t) for t in listed if not is_unknown(t)}:
+            return True
+        return next((t for t in listed if is_unknown(t)), False)
     flag = dig(group, "includeGlobalResourceTypes")
     return flag if is_unknown(flag) else flag is True
 
@@ -265,7 +309,14 @@ def config_recorder_unique_validator(
     for recorder in recorders:
         placement = stack.placement(recorder)
         if placement is None:
-            if len(recorders) > 1:
+            # Undecided only if another recorder could share its account and region.
+            account = stack.account(recorder)
+            rivals = [
+                r
+                for r in recorders
+                if r is not recorder and (account is None or stack.account(r) in (None, account))
+            ]
+            if rivals:
                 undecided.note_error(stack.unplaced_reason(recorder), recorder.name)
             continue
         by_place[placement].append(recorder)

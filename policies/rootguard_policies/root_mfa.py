@@ -87,10 +87,14 @@ def _coverage(stack: StackIndex) -> _Coverage:
         props = stack.props(rule)
         owner = dig(props, "source", "owner")
         identifier = dig(props, "source", "sourceIdentifier")
+        # A known other owner (a CUSTOM_LAMBDA rule, whose function ARN is unknown during
+        # a preview) or a known other identifier settles it: not this rule.
+        if (not is_unknown(owner) and owner != "AWS") or (
+            not is_unknown(identifier) and identifier != ROOT_MFA_RULE
+        ):
+            continue
         account = stack.account(rule)
         unknown = next((v for v in (owner, identifier) if is_unknown(v)), None)
-        if unknown is None and not (owner == "AWS" and identifier == ROOT_MFA_RULE):
-            continue
         if account is None:
             reason = stack.unaccounted_reason(rule)
             coverage.maybe_everywhere = (reason.unknown_type_sentinel, rule.name, *reason.props)

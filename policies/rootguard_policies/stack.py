@@ -3,6 +3,10 @@
 `PolicyResource.dependencies` and `property_dependencies` hold resource objects (the
 pack links them from URNs); the walks here follow them transitively. Everything is
 decided from inputs and this graph, never from outputs unknown during a preview.
+
+`StackIndex.references` answers "which of the stack's resources does this input name":
+through the graph when the value flows from another resource's output (an unknown
+during a preview included), or by a known name, id or ARN written into the program.
 """
 
 from __future__ import annotations
@@ -14,9 +18,43 @@ from typing import Any
 from pulumi_policy import PolicyProviderResource, PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from .placement import Placement, account_of, region_of, stack_region
-from .tokens import is_aws_resource
-from .values import is_unknown, plain
+from .placement import (
+    DEFAULT_ACCOUNT,
+    Placement,
+    account_of,
+    arn_account,
+    region_of,
+    stack_region,
+)
+from .tokens import BUCKETS, is_aws_resource
+from .values import as_list, is_unknown, plain
+
+NAME_KEYS = ("name", "arn", "id", "bucket")
+GLOBAL_NAME = "*"
+"""The scope of names unique across accounts (S3 bucket names)."""
+"""Inputs and outputs whose known value names a resource (a bucket's name is `bucket`)."""
+
+
+def arn_resource_name(value: str) -> str | None:
+    """The resource name an ARN ends in: `b` of `arn:aws:s3:::b` and `arn:aws:s3:::b/k`,
+    `f` of `arn:aws:lambda:r:a:function:f:1`, `x` of `arn:aws:iam::a:role/path/x`;
+    None for a string that is not an ARN."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    service, resource = parts[2], parts[5]
+    if service == "s3":
+        return resource.split("/", 1)[0] or None
+    if service == "lambda" and resource.startswith("function:"):
+        return resource.split(":")[1] or None
+    return resource.replace(":", "/").rsplit("/", 1)[-1] or None
+
+
+def _tokens(types: tuple[str | Iterable[str], ...]) -> tuple[str, ...]:
+    """Type tokens given as strings or sets of them, sorted, without repeats."""
+    return tuple(
+        sorted({t for token in types for t in ([token] if isinstance(token, str) else token)})
+    )
 
 
 class StackIndex:
@@ -28,11 +66,17 @@ class StackIndex:
         self.resources = sorted(resources, key=lambda r: r.urn)
         self._default_region = default_region if default_region is not None else stack_region()
         self._by_type: dict[str, list[PolicyResource]] = defaultdict(list)
+        self._order = {resource.urn: index for index, resource in enumerate(self.resources)}
         for resource in self.resources:
             self._by_type[resource.resource_type].append(resource)
         self._props: dict[str, dict[str, Any]] = {}
         self._placements: dict[str, Placement | UnknownValueError] = {}
         self._accounts: dict[str, str | UnknownValueError] = {}
+        self._names: dict[tuple[str, ...], dict[str, dict[str | None, list[PolicyResource]]]] = {}
+        self._referrers: dict[
+            tuple[str, str, tuple[str, ...]], dict[str, list[PolicyResource]]
+        ] = {}
+        self._at: dict[str, dict[Placement | None, list[PolicyResource]]] = {}
 
     def of_type(self, *types: str | Iterable[str]) -> list[PolicyResource]:
         """Resources of the given type tokens (strings or sets of them), each type's in
@@ -58,6 +102,103 @@ class StackIndex:
             else:
                 first.setdefault(account, resource)
         return dict(sorted(first.items())), unaccounted
+
+    def references(
+        self, resource: PolicyResource, prop: str, *types: str | Iterable[str]
+    ) -> list[PolicyResource]:
+        """The stack's resources of `types` that input `prop` of `resource` refers to.
+
+        Through property dependencies, transitively (a value computed from their
+        outputs, unknown in a preview or not), or by a known string (or list of strings)
+        equal to one of their known names, ids or ARNs (`NAME_KEYS`), or naming them by
+        an ARN that ends in their name. In stack order, without repeats.
+        """
+        wanted = _tokens(types)
+        found = {r.urn: r for r in sources_of(resource, prop, of_types(wanted))}
+        value = self.props(resource).get(prop)
+        for target in self.references_value(value, wanted, account=self.account(resource)):
+            found.setdefault(target.urn, target)
+        if len(found) < 2:
+            return list(found.values())
+        return sorted(found.values(), key=lambda r: self._order.get(r.urn, -1))
+
+    def references_value(
+        self, value: Any, *types: str | Iterable[str], account: str | None = None
+    ) -> list[PolicyResource]:
+        """The stack's resources of `types` a known string (or list of strings) names:
+        by a known name, id or ARN, or by an ARN that ends in their name.
+
+        Names are scoped to an account (a rule, function or role name means the one of
+        that account): an ARN's own account, else `account` (the referring resource's)
+        when given; S3 bucket names are global. A target whose account is unknown during
+        a preview is kept."""
+        names = self._names_of(_tokens(types))
+        found: dict[str, PolicyResource] = {}
+        for item in as_list(value):
+            if not isinstance(item, str) or not item or is_unknown(item):
+                continue
+            in_arn = arn_account(item)
+            scope = in_arn or account
+            for key in (item, arn_resource_name(item)):
+                by_account = names.get(key or "", {})
+                if scope is None:
+                    candidates = [t for targets in by_account.values() for t in targets]
+                else:  # S3 bucket names are global: they sit under GLOBAL_NAME
+                    candidates = by_account.get(scope, []) + by_account.get(None, [])
+                    candidates += by_account.get(GLOBAL_NAME, [])
+                    if in_arn is not None and scope != DEFAULT_ACCOUNT:
+                        # The default account's id is in no input: it may be this one.
+                        candidates += by_account.get(DEFAULT_ACCOUNT, [])
+                for target in candidates:
+                    found.setdefault(target.urn, target)
+        return list(found.values())
+
+    def referrers(
+        self, target: PolicyResource, token: str, prop: str, *types: str | Iterable[str]
+    ) -> list[PolicyResource]:
+        """The resources of type `token` whose input `prop` refers to `target` (as
+        `references` reads it, `types` being the target's kinds): the policies of a
+        bucket, the targets of a rule. Indexed once per (token, prop, types)."""
+        key = (token, prop, _tokens(types))
+        index = self._referrers.get(key)
+        if index is None:
+            index = defaultdict(list)
+            for resource in self.of_type(token):
+                for referred in self.references(resource, prop, *types):
+                    index[referred.urn].append(resource)
+            self._referrers[key] = index
+        return list(index.get(target.urn, []))
+
+    def at(self, token: str, placement: Placement | None) -> list[PolicyResource]:
+        """The resources of type `token` placed exactly at `placement` (None: those whose
+        placement is unknown). Indexed once per type."""
+        index = self._at.get(token)
+        if index is None:
+            index = defaultdict(list)
+            for resource in self.of_type(token):
+                index[self.placement(resource)].append(resource)
+            self._at[token] = index
+        return list(index.get(placement, []))
+
+    def _names_of(
+        self, types: tuple[str, ...]
+    ) -> dict[str, dict[str | None, list[PolicyResource]]]:
+        """Known name/id/ARN strings of the stack's resources of `types`, by the account
+        the name is scoped to (None: unknown during a preview; GLOBAL_NAME for buckets)."""
+        names = self._names.get(types)
+        if names is None:
+            names = {}
+            for target in self.of_type(*types):
+                props = self.props(target)
+                scope = GLOBAL_NAME if target.resource_type in BUCKETS else self.account(target)
+                for key in NAME_KEYS:
+                    value = props.get(key)
+                    if isinstance(value, str) and value and not is_unknown(value):
+                        listed = names.setdefault(value, {}).setdefault(scope, [])
+                        if target not in listed:
+                            listed.append(target)
+            self._names[types] = names
+        return names
 
     def props(self, resource: PolicyResource) -> dict[str, Any]:
         """The resource's properties as plain Python (unknowns kept as sentinels)."""
@@ -101,7 +242,12 @@ class StackIndex:
                 found = account
             else:
                 try:
-                    region = region_of(resource.props, resource.provider, self._default_region)
+                    region = region_of(
+                        resource.resource_type,
+                        resource.props,
+                        resource.provider,
+                        self._default_region,
+                    )
                     found = Placement(account, region)
                 except UnknownValueError as err:
                     found = err

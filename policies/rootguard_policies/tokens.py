@@ -25,6 +25,28 @@ IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+IAM_GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = (
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+)
+IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE = (
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive"
+)
+IAM_GROUP_POLICY_ATTACHMENTS_EXCLUSIVE = (
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"
+)
+
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
+TRAIL = "aws:cloudtrail/trail:Trail"
+LOG_METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ORG_CUSTOM_RULE = "aws:cfg/organizationCustomRule:OrganizationCustomRule"
 
 
 def is_aws_resource(resource_type: str) -> bool:

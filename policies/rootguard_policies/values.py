@@ -131,19 +131,6 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def policy_statements(document: Any, effect: str) -> list[Mapping[str, Any]]:
-    """The statements with `effect` ("Allow" or "Deny") of an IAM policy document given
-    as JSON text or parsed; none when `document` is not one (unknown, not JSON, ...)."""
-    document = decode_json(document)
-    if not isinstance(document, Mapping):
-        return []
-    return [
-        statement
-        for statement in as_list(document.get("Statement"))
-        if isinstance(statement, Mapping) and statement.get("Effect") == effect
-    ]
-
-
 class Undecided:
     """What a validator could not decide because a value is unknown during preview.
 

@@ -1,10 +1,9 @@
 """AWS-like answers for the offline engine: ids, auto-names, ARNs, common invokes.
 
 Everything is derived from the resource's URN, so two runs of one program answer
-alike. An ARN carries the account of the resource's provider (``assumeRoles[0].roleArn``,
-else ``allowedAccountIds[0]``, else the stack's default account) and the resource's
-region (its ``region`` input, else the provider's, else ``aws:region``), which is the
-rule ARCHITECTURE.md states for policies too.
+alike. An ARN carries the account and region ``rootguard.engine.placement`` gives the
+resource (its provider's last assumed role, its own ``region`` input, ...), the rule
+the policy pack reads too.
 
 Values are handled in *wire* form: camelCase keys, unknowns as ``UNKNOWN``, secrets as
 ``{SIG_KEY: SECRET_SIG, "value": ...}``.
@@ -21,120 +20,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
 
 from rootguard.engine import organizations
 from rootguard.engine.organizations import OrganizationFixture
+from rootguard.engine.placement import (
+    AWS_PROVIDER_TYPE,
+    DEFAULT_ACCOUNT_ID,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    Placement,
+    default_placement,
+    provider_placement,
+    provider_urn,
+    resource_placement,
+    reveal,
+)
 
-UNKNOWN = rpc.UNKNOWN
-"""The engine's sentinel for an unknown value (what a preview sends for computed values)."""
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-"""The key that marks a special wire object (secret, asset, archive, resource reference)."""
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-"""``{SIG_KEY: SECRET_SIG, "value": ...}`` is a secret on the wire."""
+__all__ = [
+    "AWS_PROVIDER_TYPE",
+    "DEFAULT_ACCOUNT_ID",
+    "SECRET_SIG",
+    "SIG_KEY",
+    "UNKNOWN",
+    "AwsMocks",
+    "Placement",
+    "aws_outputs",
+    "policy_document",
+    "reveal",
+]
+
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
-AWS_PROVIDER_TYPE = "pulumi:providers:aws"
-DEFAULT_ACCOUNT_ID = "123456789012"
-"""The caller's account in the mock engine: where the default aws provider deploys
-unless the stack sets ``aws:assumeRoles`` or ``aws:allowedAccountIds``."""
 DEFAULT_REGION = "us-east-1"
-"""Used in ARNs only when neither the resource, its provider nor ``aws:region`` has one."""
-
-
-def reveal(value: Any) -> Any:
-    """The plain value of a wire value: a secret unwrapped, an unknown as None."""
-    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
-        value = value.get("value")
-    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
-        return None
-    return value
-
-
-# --------------------------------------------------------------------------------------
-# Placement: account and region
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placement:
-    """The account and region an aws resource (or provider) deploys into."""
-
-    account: str | None
-    region: str | None
-
-
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-
-
-def _decoded(value: Any) -> Any:
-    """Provider inputs arrive JSON-encoded (``'["1111..."]'``); decode them if so."""
-    value = reveal(value)
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _account_from_arn(arn: Any) -> str | None:
-    if not isinstance(arn, str):
-        return None
-    parts = arn.split(":")
-    if len(parts) >= 5 and _ACCOUNT_RE.match(parts[4]):
-        return parts[4]
-    return None
-
-
-def provider_placement(inputs: Mapping[str, Any]) -> Placement:
-    """Account and region of an aws provider from its wire inputs (None where not set).
-
-    The account is the one of ``assumeRoles[0].roleArn`` (pulumi-aws v7; ``assumeRole``
-    in v6), else ``allowedAccountIds[0]``. Those inputs are JSON strings whose keys are
-    snake_case (``role_arn``) from the Python SDK, camelCase from a hand-written dict.
-    """
-    account = None
-    role = _decoded(inputs.get("assumeRoles"))
-    if isinstance(role, list):
-        role = role[0] if role else None
-    if role is None:
-        role = _decoded(inputs.get("assumeRole"))
-    if isinstance(role, dict):
-        account = _account_from_arn(reveal(role.get("role_arn", role.get("roleArn"))))
-    if account is None:
-        allowed = _decoded(inputs.get("allowedAccountIds"))
-        if isinstance(allowed, list) and allowed and isinstance(reveal(allowed[0]), str):
-            account = reveal(allowed[0])
-    region = reveal(inputs.get("region"))
-    return Placement(account, region if isinstance(region, str) else None)
-
-
-def default_placement(config: Mapping[str, str]) -> Placement:
-    """Where the default aws provider deploys, from the stack's ``aws:*`` config."""
-    own = provider_placement(
-        {
-            "assumeRoles": config.get("aws:assumeRoles"),
-            "assumeRole": config.get("aws:assumeRole"),
-            "allowedAccountIds": config.get("aws:allowedAccountIds"),
-            "region": config.get("aws:region"),
-        }
-    )
-    return Placement(own.account or DEFAULT_ACCOUNT_ID, own.region)
-
-
-def provider_urn(reference: str | None) -> str | None:
-    """The URN part of a ``"<urn>::<id>"`` provider reference."""
-    if not reference:
-        return None
-    return reference.rsplit("::", 1)[0]
-
-
-def resource_placement(provider: Placement, inputs: Mapping[str, Any]) -> Placement:
-    """A resource's placement: its provider's account, its own ``region`` input first."""
-    region = reveal(inputs.get("region"))
-    return Placement(provider.account, region if isinstance(region, str) else provider.region)
+"""Used in ARNs only when neither the resource nor its provider has a region."""
 
 
 # --------------------------------------------------------------------------------------
@@ -376,6 +295,8 @@ def aws_outputs(
         values["arn"] = outputs["arn"] = shape.arn.format(**values)
     physical_id = existing_id or shape.id.format(**values)
     for key, template in shape.extra.items():
+        if key == "region" and placement.region is None:
+            continue  # no region anywhere: the provider would refuse, not invent one
         outputs[key] = template.format(**values)
     outputs["id"] = physical_id
     return physical_id, outputs
@@ -491,15 +412,11 @@ class AwsMocks(pulumi_mocks.Mocks):
             return None, {}
         if type_.startswith(PROVIDER_TYPE_PREFIX):
             if type_ == AWS_PROVIDER_TYPE:
-                own = provider_placement(inputs)
-                placement = Placement(
-                    own.account or self.default.account, own.region or self.default.region
-                )
                 with self._lock:
-                    self._providers[urn] = placement
+                    self._providers[urn] = provider_placement(inputs)
             return (None if self.preview else stable_uuid(urn)), {}
         if type_.startswith("aws:"):
-            placement = resource_placement(self.provider(provider), inputs)
+            placement = resource_placement(type_, inputs, self.provider(provider))
             physical_id, computed = aws_outputs(type_, name, urn, inputs, placement, existing_id)
         else:
             physical_id, computed = existing_id or f"{name}-{stable_hex(urn)}", {}

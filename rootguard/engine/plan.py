@@ -27,12 +27,14 @@ from rootguard.engine.program import (
     Placement,
     Plan,
     PlannedResource,
+    on_default_provider,
     placements,
     require_stack_file,
     run_program,
 )
 
 PROVIDER_PREFIX = "pulumi:providers:"
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +102,7 @@ def _label(resource: PlannedResource, placement: Placement | None) -> Text:
         label.append(f"  {where}", style="cyan")
     if resource.type.startswith(PROVIDER_PREFIX):
         label.append("  provider", style="magenta")
-    elif resource.custom and resource.type.startswith("aws:") and resource.provider is None:
+    elif resource.custom and resource.type.startswith("aws:") and on_default_provider(resource):
         label.append("  default provider", style="yellow")
     physical = physical_name(resource.type, resource.inputs, resource.outputs)
     if resource.custom and resource.type.startswith("aws:") and physical:
@@ -112,13 +114,15 @@ def _label(resource: PlannedResource, placement: Placement | None) -> Text:
 
 def resource_tree(plan: Plan, where: dict[str, Placement]) -> Tree:
     """Stack -> components -> resources, in registration order; providers included."""
-    root = Tree(Text(f"{plan.project} / {plan.stack}", style="bold"))
-    nodes: dict[str, Tree] = {}
+    stack = next((r for r in plan.resources if r.type == STACK_TYPE), None)
+    if stack is None:
+        root = Tree(Text(f"{plan.project} / {plan.stack}", style="bold"))
+    else:
+        root = Tree(_label(stack, where.get(stack.urn)))
+    nodes: dict[str, Tree] = {} if stack is None else {stack.urn: root}
     for resource in plan.resources:
-        label = _label(resource, where.get(resource.urn))
-        if resource.parent is None and not nodes:
-            root = nodes[resource.urn] = Tree(label)  # the stack
-        else:
+        if resource is not stack:  # default providers have no parent: under the stack
+            label = _label(resource, where.get(resource.urn))
             nodes[resource.urn] = nodes.get(resource.parent or "", root).add(label)
     return root
 
@@ -180,9 +184,10 @@ def summary_tables(plan: Plan, where: dict[str, Placement]) -> list[Table]:
 
 
 def headline(plan: Plan, where: dict[str, Placement]) -> str:
-    """One line: what the plan holds, counted as ``--json`` lists it (the stack included)."""
-    stacks = sum(1 for r in plan.resources if r.parent is None)
-    declared = [r for r in plan.resources if r.parent is not None]
+    """One line: what the plan holds, counted as ``--json`` lists it (the stack included;
+    default providers, which have no parent, count as providers)."""
+    stacks = sum(1 for r in plan.resources if r.type == STACK_TYPE)
+    declared = [r for r in plan.resources if r.type != STACK_TYPE]
     providers = sum(1 for r in declared if r.type.startswith(PROVIDER_PREFIX))
     components = sum(1 for r in declared if not r.custom)
     aws = _aws_resources(plan, where)

@@ -11,9 +11,15 @@ What differs from the SDK's stock ``MockMonitor`` (see FIELD-NOTES):
   and a child chains its parent's *full* qualified type. The monitor hands these URNs
   back to the SDK, so parents, dependencies and provider references agree with them.
 - A second registration of a URN is an error (the stock mock silently overwrites).
+- A custom resource registered without a provider gets the package's *default
+  provider*, as in the engine: a ``pulumi:providers:<pkg>::default_<version>`` resource
+  registered on first use (no parent, inputs from the stack's ``<pkg>:*`` config), and
+  the resource's ``provider`` references it.
 - Outputs look like AWS's: ids, auto-names and ARNs carrying the account of the
-  resource's provider and the resource's region. With ``preview=True`` everything the
-  provider would compute stays unknown, as in a first ``pulumi preview``.
+  resource's provider and the resource's region (``rootguard.engine.placement``), and
+  they have the provider's output types (``rootguard.engine.outputs``). With
+  ``preview=True`` everything the provider would compute stays unknown, as in a first
+  ``pulumi preview``.
 
 Recorded inputs and outputs are the *wire* form the engine sees: camelCase keys,
 unknowns as the engine's sentinel string, secrets wrapped with the signature key.
@@ -34,7 +40,7 @@ import runpy
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -48,22 +54,24 @@ from pulumi.runtime import settings
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 
-from rootguard.engine.aws import (
+from rootguard.engine.aws import PROVIDER_TYPE_PREFIX, AwsMocks, auto_name
+from rootguard.engine.organizations import OrganizationFixture
+from rootguard.engine.outputs import conform_outputs
+from rootguard.engine.placement import (
     AWS_PROVIDER_TYPE,
     DEFAULT_ACCOUNT_ID,
     SECRET_SIG,
     SIG_KEY,
     UNKNOWN,
-    AwsMocks,
     Placement,
-    auto_name,
     default_placement,
+    default_provider_name,
+    package_config,
     provider_placement,
     provider_urn,
     resource_placement,
     reveal,
 )
-from rootguard.engine.organizations import OrganizationFixture
 from rootguard.errors import UsageError
 
 if TYPE_CHECKING:
@@ -78,7 +86,9 @@ __all__ = [
     "Plan",
     "PlannedResource",
     "Project",
+    "default_provider_name",
     "load_project",
+    "on_default_provider",
     "placements",
     "read_config",
     "require_stack_file",
@@ -105,9 +115,10 @@ class PlannedResource:
     name: str
     custom: bool
     parent: str | None
-    """Parent URN; None only for the root stack."""
+    """Parent URN; None for the root stack and for default providers (as in the engine)."""
     provider: str | None
-    """``"<provider urn>::<provider id>"``; None for the default provider and components."""
+    """``"<provider urn>::<provider id>"`` (the default provider's when the program names
+    none); None for components, providers and the stack."""
     dependencies: list[str]
     """Sorted URNs: ``depends_on`` (a component expanded to its children) and inputs."""
     property_dependencies: dict[str, list[str]]
@@ -142,7 +153,11 @@ class Plan:
         return {resource.urn: resource for resource in self.resources}
 
     def to_json(self) -> dict[str, Any]:
-        """The contract shape of ``rootguard plan --json`` (ARCHITECTURE.md)."""
+        """The contract shape of ``rootguard plan --json`` (ARCHITECTURE.md), with each
+        aws resource's and provider's ``account`` and ``region`` (null for the rest, and
+        where a value unknown during a preview decides them)."""
+        where = placements(self)
+        nowhere = Placement(None, None)
         return {
             "project": self.project,
             "stack": self.stack,
@@ -154,6 +169,8 @@ class Plan:
                     "custom": r.custom,
                     "parent": r.parent,
                     "provider": r.provider,
+                    "account": where.get(r.urn, nowhere).account,
+                    "region": where.get(r.urn, nowhere).region,
                     "dependencies": r.dependencies,
                     "propertyDependencies": r.property_dependencies,
                     "import": r.import_id,
@@ -198,23 +215,17 @@ def wire_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 
 def placements(plan: Plan) -> dict[str, Placement]:
-    """Account and region of every aws provider and aws custom resource of ``plan``.
-
-    The rule of ARCHITECTURE.md: the account of the resource's provider (else the
-    stack's default account), the region of its own ``region`` input, else its
-    provider's, else ``aws:region``.
-    """
-    default = default_placement(plan.config)
+    """Account and region of every aws provider and aws custom resource of ``plan``,
+    by the rule of ``rootguard.engine.placement``."""
+    default = default_placement(plan.config)  # a plan made before default providers
     providers: dict[str, Placement] = {}
     result: dict[str, Placement] = {}
     for resource in plan.resources:
         if resource.type == AWS_PROVIDER_TYPE:
-            own = provider_placement(resource.inputs)
-            placement = Placement(own.account or default.account, own.region or default.region)
-            providers[resource.urn] = result[resource.urn] = placement
+            providers[resource.urn] = result[resource.urn] = provider_placement(resource.inputs)
         elif resource.custom and resource.type.startswith("aws:"):
             provider = providers.get(provider_urn(resource.provider) or "", default)
-            result[resource.urn] = resource_placement(provider, resource.inputs)
+            result[resource.urn] = resource_placement(resource.type, resource.inputs, provider)
     return result
 
 
@@ -240,13 +251,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         *,
         project: str,
         stack: str,
+        config: Mapping[str, str] | None = None,
+        secret_keys: Sequence[str] = (),
         on_register: Callable[[PlannedResource], None] | None = None,
     ) -> None:
         super().__init__(mocks)
         self._on_register = on_register
         self._prefix = f"urn:pulumi:{stack}::{project}::"
+        self._config = dict(config or {})
+        self._secret_keys = set(secret_keys)
         self._lock = threading.Lock()
         self._by_urn: dict[str, PlannedResource] = {}
+        self._default_providers: dict[tuple[str, str], str] = {}
+        """(package, version) -> the default provider's ``"<urn>::<id>"`` reference."""
         self.recorded: list[PlannedResource] = []
         """Registrations in arrival order (reads of existing resources are not planned)."""
         self.duplicates: list[str] = []
@@ -289,26 +306,86 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.resources[urn] = self.ResourceRegistration(urn, "", {})
             return True
 
-    def _answer(
-        self, urn: str, request: Any, inputs: dict[str, Any], existing_id: str
-    ) -> tuple[str | None, dict[str, Any], struct_pb2.Struct]:
-        """The mock's id, outputs (wire dict) and the same outputs as a ``Struct``."""
+    def _answer(self, record: PlannedResource, existing_id: str = "") -> struct_pb2.Struct:
+        """Set the mock's id and outputs (wire form, in the provider's output types) on
+        ``record``; return the outputs as a ``Struct``."""
         id_, computed = self.mocks.answer(
-            urn=urn,
-            type_=request.type,
-            name=request.name,
-            custom=getattr(request, "custom", True),
-            provider=request.provider,
-            inputs=inputs,
+            urn=record.urn,
+            type_=record.type,
+            name=record.name,
+            custom=record.custom,
+            provider=record.provider,
+            inputs=record.inputs,
             existing_id=existing_id or None,
         )
-        outputs = dict(sorted({**inputs, **computed}.items()))
+        outputs = dict(sorted({**record.inputs, **computed}.items()))
+        if record.custom:
+            outputs = conform_outputs(record.type, outputs)
+        record.id, record.outputs = id_, outputs
         with self._lock:
-            self.resources[urn] = self.ResourceRegistration(urn, id_ or "", outputs)
-        return id_, outputs, _struct(outputs)
+            self.resources[record.urn] = self.ResourceRegistration(record.urn, id_ or "", outputs)
+        return _struct(outputs)
+
+    def _record(self, record: PlannedResource) -> None:
+        with self._lock:
+            self.recorded.append(record)
+            self._by_urn[record.urn] = record
+            if self._on_register is not None:  # under the lock: in `recorded` order
+                self._on_register(record)
+
+    def _provider_for(self, type_: str, custom: bool, provider: str, version: str) -> str | None:
+        """The provider reference a custom resource is registered with: its own, else its
+        package's default provider (registered first, on first use, as the engine does)."""
+        if provider or not custom or type_.startswith(PROVIDER_TYPE_PREFIX):
+            return provider or None
+        return self._default_provider(type_.split(":", 1)[0], version)
+
+    def _default_provider(self, package: str, version: str) -> str | None:
+        """The reference of `package`'s default provider at `version`, registered on first
+        use (by a resource or an invoke, as the engine's `getDefaultProviderRef`)."""
+        if package == "pulumi":  # the engine's builtins (StackReference) have no provider
+            return None
+        key = (package, version)
+        with self._lock:
+            reference = self._default_providers.get(key)
+        if reference is not None:
+            return reference
+        name = default_provider_name(version)
+        urn = f"{self._prefix}{PROVIDER_TYPE_PREFIX}{package}::{name}"
+        if not self._claim(urn):  # the program named a provider so: a duplicate URN
+            return None
+        inputs: dict[str, Any] = {}
+        for config_key, value in package_config(self._config, package).items():
+            secret = f"{package}:{config_key}" in self._secret_keys
+            inputs[config_key] = {SIG_KEY: SECRET_SIG, "value": value} if secret else value
+        if version:
+            inputs["version"] = version  # as the engine's providers.SetProviderVersion
+        record = PlannedResource(
+            urn=urn,
+            type=f"{PROVIDER_TYPE_PREFIX}{package}",
+            name=name,
+            custom=True,
+            parent=None,
+            provider=None,
+            dependencies=[],
+            property_dependencies={},
+            inputs=dict(sorted(inputs.items())),
+            outputs={},
+            id=None,
+            version=version or None,
+        )
+        self._record(record)
+        self._answer(record)
+        reference = f"{urn}::{record.id or UNKNOWN}"
+        with self._lock:
+            self._default_providers[key] = reference
+        return reference
 
     def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
+        provider = self._provider_for(
+            request.type, request.custom, request.provider, request.version
+        )
         if not self._claim(urn):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         inputs = wire_struct(request.object)
@@ -322,7 +399,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             name=request.name,
             custom=request.custom,
             parent=request.parent or None,
-            provider=request.provider or None,
+            provider=provider,
             dependencies=sorted(set(request.dependencies)),
             property_dependencies={
                 key: sorted(set(request.propertyDependencies[key].urns))
@@ -335,24 +412,32 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             version=request.version or None,
             source=self._source(request),
         )
-        with self._lock:
-            self.recorded.append(record)
-            self._by_urn[urn] = record
-            if self._on_register is not None:  # under the lock: in `recorded` order
-                self._on_register(record)
+        self._record(record)
         if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        record.id, record.outputs, state = self._answer(
-            urn, request, record.inputs, request.importId
-        )
+        state = self._answer(record, request.importId)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id or "", object=state)
 
     def ReadResource(self, request: resource_pb2.ReadResourceRequest) -> Any:
         """``Resource.get(...)``: not part of the plan, but it holds its URN as in the engine."""
         urn = self.make_urn(request.parent, request.type, request.name)
+        provider = self._provider_for(request.type, True, request.provider, request.version)
         if not self._claim(urn):
             return resource_pb2.ReadResourceResponse(urn=urn)
-        _, _, state = self._answer(urn, request, wire_struct(request.properties), request.id)
+        read = PlannedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=request.parent or None,
+            provider=provider,
+            dependencies=[],
+            property_dependencies={},
+            inputs=wire_struct(request.properties),
+            outputs={},
+            id=None,
+        )
+        state = self._answer(read, request.id)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=state)
 
     def RegisterResourceOutputs(self, request: resource_pb2.RegisterResourceOutputsRequest) -> Any:
@@ -372,8 +457,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 raise Exception(f"unknown resource {args.get('urn')}")
             result = registration._asdict()
         else:
-            result = self.mocks.invoke(request.tok, args, request.provider)
+            provider = request.provider or self._default_provider(
+                request.tok.split(":", 1)[0], request.version
+            )
+            result = self.mocks.invoke(request.tok, args, provider)
         return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
+
+
+def on_default_provider(resource: PlannedResource) -> bool:
+    """True for a custom resource on its package's default provider (the engine's
+    ``providers.IsDefaultProvider``: a provider whose name starts with ``default``)."""
+    urn = provider_urn(resource.provider)
+    if urn is None:
+        return resource.custom and not resource.type.startswith(PROVIDER_TYPE_PREFIX)
+    parts = urn.split("::", 3)  # urn:pulumi:<stack> :: <project> :: <type> :: <name>
+    return (
+        len(parts) == 4
+        and parts[2].startswith(PROVIDER_TYPE_PREFIX)
+        and parts[3].startswith("default")
+    )
 
 
 _INSTALLED = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
@@ -884,6 +986,8 @@ def run_program(
         mocks,
         project=project.name,
         stack=stack_name,
+        config=config_values,
+        secret_keys=secret_keys,
         on_register=on_register,
     )
     program_log_handler = _ProgramLog()

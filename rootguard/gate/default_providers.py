@@ -6,8 +6,10 @@ underscores; `default` when the SDK asks for no version) when the first such res
 arrives, with the stack's `<package>:*` config and the version as its inputs, no parent,
 and points every such resource at it. Analyzers see it like any provider: it has its own
 Analyze call, it is in AnalyzeStack, and it is the `provider` of those resources (policies
-that name an account by its provider point at it). The SDK's mock engine creates none, so
-the gate adds them here (found by the differential tests against `pulumi preview`).
+that name an account by its provider point at it). The offline engine registers them in
+the plan itself (`rootguard.engine.program`), as the engine does; for a plan made
+otherwise (a `PlanLike` whose resources name no provider), the gate adds them here with
+the same name and inputs (found by the differential tests against `pulumi preview`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rootguard.engine.aws import UNKNOWN, stable_uuid
+from rootguard.engine.placement import default_provider_name, package_config
 from rootguard.gate.analyzer import ResourceLike, StackInfo
 
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -99,17 +102,12 @@ class DefaultProviders:
         return package, str(getattr(resource, "version", None) or "")
 
     def _provider(self, package: str, version: str) -> DefaultProvider:
-        name = f"default_{version.replace('.', '_')}" if version else "default"
+        name = default_provider_name(version)
         urn = (
             f"urn:pulumi:{self._stack.stack}::{self._stack.project}::"
             f"{PROVIDER_PREFIX}{package}::{name}"
         )
-        prefix = f"{package}:"
-        inputs: dict[str, Any] = {
-            key[len(prefix) :]: value
-            for key, value in sorted(self._stack.config.items())
-            if key.startswith(prefix)
-        }
+        inputs: dict[str, Any] = dict(sorted(package_config(self._stack.config, package).items()))
         if version:
             inputs["version"] = version
         id_ = UNKNOWN if self._stack.dry_run else stable_uuid(urn)

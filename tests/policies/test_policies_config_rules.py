@@ -120,7 +120,9 @@ def test_config_ordering_unknown_rule_region_raises_unknown() -> None:
 def _custom_rule(
     *,
     principal: str = "config.amazonaws.com",
+    action: str = "lambda:InvokeFunction",
     source_account: str | None = PROD,
+    source_arn: str | None = None,
     rule_waits: bool = True,
     preview: bool = False,
 ) -> Stack:
@@ -134,9 +136,12 @@ def _custom_rule(
     permission_props = {
         "function": UNKNOWN_STRING if preview else "root-check",
         "principal": principal,
+        "action": action,
     }
     if source_account is not None:
         permission_props["sourceAccount"] = source_account
+    if source_arn is not None:
+        permission_props["sourceArn"] = source_arn
     permission = stack.add(
         LAMBDA_PERMISSION,
         "config-invoke",
@@ -203,6 +208,52 @@ def test_custom_rule_invocable_matches_function_by_known_arn_fails() -> None:
     }
     stack.add(CONFIG_RULE, "rule", {"source": source}, provider=HOME)
     assert len(stack.check(custom_rule_invocable).violations) == 1
+
+
+# class 6: the permission must let Config of the rule's own account invoke the function
+
+
+def test_custom_rule_invocable_source_account_of_another_account_fails() -> None:
+    reporter = _custom_rule(source_account=STAGING).check(custom_rule_invocable)
+    assert len(reporter.violations) == 1
+    assert (
+        f"has sourceAccount {STAGING}, another account than the rule's {PROD}"
+        in (reporter.messages[0])
+    )
+
+
+def test_custom_rule_invocable_other_action_fails() -> None:
+    reporter = _custom_rule(action="lambda:GetFunction").check(custom_rule_invocable)
+    assert len(reporter.violations) == 1
+    assert "allows lambda:GetFunction, not lambda:InvokeFunction" in reporter.messages[0]
+
+
+def test_custom_rule_invocable_wildcard_action_passes() -> None:
+    assert not _custom_rule(action="lambda:*").check(custom_rule_invocable).violations
+
+
+def test_custom_rule_invocable_source_arn_of_own_config_rules_passes() -> None:
+    stack = _custom_rule(
+        source_account=None, source_arn=f"arn:aws:config:us-east-1:{PROD}:config-rule/*"
+    )
+    assert not stack.check(custom_rule_invocable).violations
+
+
+def test_custom_rule_invocable_source_arn_of_another_account_fails() -> None:
+    stack = _custom_rule(
+        source_account=None, source_arn=f"arn:aws:config:us-east-1:{STAGING}:config-rule/*"
+    )
+    reporter = stack.check(custom_rule_invocable)
+    assert len(reporter.violations) == 1
+    assert "another account than the rule's" in reporter.messages[0]
+
+
+def test_custom_rule_invocable_source_arn_not_a_config_rule_fails() -> None:
+    stack = _custom_rule(
+        source_account=None, source_arn=f"arn:aws:events:us-east-1:{PROD}:rule/nightly"
+    )
+    reporter = stack.check(custom_rule_invocable)
+    assert "names no Config rule of one account" in reporter.messages[0]
 
 
 def test_custom_rule_invocable_unknown_source_account_raises_unknown() -> None:

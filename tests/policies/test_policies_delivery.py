@@ -2,7 +2,7 @@
 
 import json
 
-from policykit import PROD, UNKNOWN_BOOL, UNKNOWN_STRING, Stack, aws_provider
+from policykit import PROD, STAGING, UNKNOWN_BOOL, UNKNOWN_STRING, Stack, aws_provider
 
 from policies.rootguard_policies.delivery import (
     config_delivery_bucket_secure,
@@ -41,10 +41,17 @@ TLS_ONLY = json.dumps(
 
 
 def _delivery(
-    *, block: dict | None = ALL_BLOCKED, policy: str | None = TLS_ONLY, preview: bool = False
+    *,
+    block: dict | None = ALL_BLOCKED,
+    policy: str | None = TLS_ONLY,
+    preview: bool = False,
+    bucket_region: str | None = None,
 ) -> Stack:
     stack = Stack()
-    bucket = stack.add(BUCKET, "config-logs", {"bucket": "config-logs"}, provider=HOME)
+    bucket_props = {"bucket": "config-logs"}
+    if bucket_region is not None:
+        bucket_props["region"] = bucket_region
+    bucket = stack.add(BUCKET, "config-logs", bucket_props, provider=HOME)
     name = UNKNOWN_STRING if preview else "config-logs"
     if block is not None:
         stack.add(
@@ -131,6 +138,139 @@ def test_config_delivery_bucket_secure_unknown_flag_raises_unknown() -> None:
 
 
 def test_config_delivery_bucket_secure_deny_as_bool_and_list_passes() -> None:
-    statement = {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": [False]}}}
-    assert denies_insecure_transport({"Statement": statement})
-    assert not denies_insecure_transport("not json")
+    statement = {
+        "Effect": "Deny",
+        "Principal": {"AWS": ["*"]},
+        "Action": ["s3:*"],
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": [False]}},
+    }
+    assert denies_insecure_transport({"Statement": statement}, "arn:aws:s3:::b")
+    assert not denies_insecure_transport("not json", "arn:aws:s3:::b")
+
+
+# --- class 5: the TLS deny must cover every principal, action, the bucket and its objects
+
+
+def _tls(**changes: object) -> str:
+    statement: dict[str, object] = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::config-logs", "arn:aws:s3:::config-logs/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    for key, value in changes.items():
+        if value is None:
+            statement.pop(key)
+        else:
+            statement[key] = value
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_config_delivery_bucket_secure_deny_on_bucket_arn_only_fails() -> None:
+    # Objects are still reachable over plain HTTP: GetObject is checked on bucket/*.
+    policy = _tls(Resource="arn:aws:s3:::config-logs")
+    assert len(_delivery(policy=policy).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_deny_on_objects_only_fails() -> None:
+    policy = _tls(Resource="arn:aws:s3:::config-logs/*")
+    assert len(_delivery(policy=policy).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_deny_on_some_objects_fails() -> None:
+    policy = _tls(Resource=["arn:aws:s3:::config-logs", "arn:aws:s3:::config-logs/AWSLogs/*"])
+    assert len(_delivery(policy=policy).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_deny_with_wildcards_passes() -> None:
+    policy = _tls(Resource="arn:aws:s3:::config-*", Principal={"AWS": "*"}, Action="*")
+    assert not _delivery(policy=policy).check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_deny_of_some_actions_fails() -> None:
+    policy = _tls(Action=["s3:PutObject"])
+    assert len(_delivery(policy=policy).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_deny_for_one_principal_fails() -> None:
+    policy = _tls(Principal={"AWS": "arn:aws:iam::111111111111:role/app"})
+    assert len(_delivery(policy=policy).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_deny_narrowed_by_another_condition_fails() -> None:
+    condition = {
+        "Bool": {"aws:SecureTransport": "false"},
+        "StringEquals": {"aws:PrincipalAccount": "222222222222"},
+    }
+    policy = _tls(Condition=condition)
+    assert len(_delivery(policy=policy).check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_bucket_and_objects_in_two_statements_passes() -> None:
+    first = json.loads(_tls(Resource="arn:aws:s3:::config-logs"))["Statement"][0]
+    second = json.loads(_tls(Resource="arn:aws:s3:::config-logs/*"))["Statement"][0]
+    policy = json.dumps({"Statement": [first, second]})
+    assert not _delivery(policy=policy).check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_unknown_bucket_name_with_known_deny_defers() -> None:
+    stack = Stack()
+    bucket = stack.add(
+        BUCKET, "logs", {"bucket": UNKNOWN_STRING, "arn": UNKNOWN_STRING}, provider=HOME
+    )
+    stack.add(
+        BUCKET_PUBLIC_ACCESS_BLOCK,
+        "pab",
+        {"bucket": UNKNOWN_STRING, **ALL_BLOCKED},
+        provider=HOME,
+        prop_deps={"bucket": [bucket]},
+    )
+    stack.add(
+        BUCKET_POLICY,
+        "policy",
+        {"bucket": UNKNOWN_STRING, "policy": TLS_ONLY},  # names config-logs: maybe not it
+        provider=HOME,
+        prop_deps={"bucket": [bucket]},
+    )
+    stack.add(
+        DELIVERY_CHANNEL,
+        "channel",
+        {"s3BucketName": UNKNOWN_STRING},
+        provider=HOME,
+        prop_deps={"s3BucketName": [bucket]},
+    )
+    reporter, err = stack.check_preview(config_delivery_bucket_secure)
+    assert not reporter.violations
+    assert err.props == ["logs", "bucket"]
+
+
+# --- class 4: an account-wide block decides by account, whatever the bucket's region
+
+
+def test_config_delivery_bucket_secure_account_block_with_unknown_bucket_region_passes() -> None:
+    # The bucket's `region` output is unknown in a first preview.
+    stack = _delivery(block=None, bucket_region=UNKNOWN_STRING)
+    stack.add(ACCOUNT_PUBLIC_ACCESS_BLOCK, "account-pab", ALL_BLOCKED, provider=HOME)
+    assert not stack.check(config_delivery_bucket_secure).violations
+
+
+def test_config_delivery_bucket_secure_account_block_of_other_account_fails() -> None:
+    stack = _delivery(block=None)
+    other = aws_provider(STAGING, "us-east-1")
+    stack.add(ACCOUNT_PUBLIC_ACCESS_BLOCK, "account-pab", ALL_BLOCKED, provider=other)
+    assert len(stack.check(config_delivery_bucket_secure).violations) == 1
+
+
+def test_config_delivery_bucket_secure_account_block_of_unknown_account_defers() -> None:
+    stack = _delivery(block=None)
+    stack.add(
+        ACCOUNT_PUBLIC_ACCESS_BLOCK,
+        "account-pab",
+        {**ALL_BLOCKED, "accountId": UNKNOWN_STRING},
+        provider=HOME,
+    )
+    reporter, err = stack.check_preview(config_delivery_bucket_secure)
+    assert not reporter.violations
+    assert err.props == ["account-pab", "accountId"]

@@ -1,6 +1,6 @@
 """The pack boots as the engine runs it: `python policies/__main__.py` prints its port and
 serves the Analyzer protocol (the full driver is `rootguard gate`; this only proves the
-pack starts, lists its thirteen policies and turns preview unknowns into advisories)."""
+pack starts, lists its sixteen policies and turns preview unknowns into advisories)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ CONTRACT_NAMES = [
     "conformance-pack-bucket-prefix",
     "lambda-runtime-supported",
     "iam-no-admin-wildcards",
+    "config-delivery-writable",
+    "root-activity-alarmed",
+    "lambda-service-permission-scoped",
 ]
 ROOT_ACCESS_NAMES = ["root-credentials-centralized", "root-guardrail-scp-attached"]
 """Registered in policies/__main__.py after the thirteen; advisory by default."""
@@ -90,7 +93,7 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
     return result
 
 
-def test_pack_process_lists_thirteen_mandatory_policies(
+def test_pack_process_lists_sixteen_mandatory_policies(
     analyzer: analyzer_pb2_grpc.AnalyzerStub,
 ) -> None:
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)

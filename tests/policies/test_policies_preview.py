@@ -1,6 +1,6 @@
 """A first preview: every value computed from another resource's outputs is unknown.
 
-A complete, well-formed account must then get no violation from any of the thirteen
+A complete, well-formed account must then get no violation from any of the
 policies; a policy may only say it cannot know yet (UnknownValueError, which the pack
 reports as advisory). After the update, with the values known, it must pass silently.
 """
@@ -32,6 +32,8 @@ from policies.rootguard_policies.tokens import (
     BUCKET_PUBLIC_ACCESS_BLOCK,
     CONFIG_RULE,
     DELIVERY_CHANNEL,
+    EVENT_RULE,
+    EVENT_TARGET,
     IAM_ROLE,
     IAM_ROLE_POLICY,
     LAMBDA_FUNCTION,
@@ -41,8 +43,41 @@ from policies.rootguard_policies.tokens import (
 )
 from policies.rootguard_policies.values import plain
 
-TLS_ONLY = json.dumps(
-    {"Statement": [{"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+BUCKET_ARN = "arn:aws:s3:::config-logs"
+CONFIG = {"Service": "config.amazonaws.com"}
+DELIVERY_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Effect": "Allow",
+                "Principal": CONFIG,
+                "Action": "s3:GetBucketAcl",
+                "Resource": BUCKET_ARN,
+            },
+            {
+                "Effect": "Allow",
+                "Principal": CONFIG,
+                "Action": "s3:PutObject",
+                "Resource": f"{BUCKET_ARN}/AWSLogs/{PROD}/*",
+            },
+        ]
+    }
+)
+SERVICE_LINKED = (
+    f"arn:aws:iam::{PROD}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+)
+ROOT_EVENTS = json.dumps(
+    {
+        "detail-type": ["AWS Console Sign In via CloudTrail", "AWS API Call via CloudTrail"],
+        "detail": {"userIdentity": {"type": ["Root"]}},
+    }
 )
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -66,7 +101,7 @@ def _account(preview: bool) -> Stack:
     policy = s.add(
         BUCKET_POLICY,
         "tls",
-        {"bucket": name, "policy": out(TLS_ONLY)},
+        {"bucket": name, "policy": out(DELIVERY_POLICY)},
         provider=home,
         prop_deps=on_bucket,
     )
@@ -76,7 +111,7 @@ def _account(preview: bool) -> Stack:
         rec = s.add(
             RECORDER,
             f"rec-{region}",
-            {"region": region, "recordingGroup": group, "roleArn": out("arn:role")},
+            {"region": region, "recordingGroup": group, "roleArn": SERVICE_LINKED},
             provider=home,
         )
         chan = s.add(
@@ -86,6 +121,25 @@ def _account(preview: bool) -> Stack:
             provider=home,
             depends_on=[rec, policy],
             prop_deps={"s3BucketName": [bucket]},
+        )
+        alarm = s.add(
+            EVENT_RULE,
+            f"root-{region}",
+            {
+                "region": region,
+                "name": f"root-{region}",
+                "eventPattern": ROOT_EVENTS,
+                "state": "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+            },
+            provider=home,
+        )
+        topic = s.add("aws:sns/topic:Topic", f"topic-{region}", {"region": region}, provider=home)
+        s.add(
+            EVENT_TARGET,
+            f"notify-{region}",
+            {"region": region, "rule": f"root-{region}", "arn": out(f"arn:topic-{region}")},
+            provider=home,
+            prop_deps={"rule": [alarm], "arn": [topic]},
         )
         statuses.append(
             s.add(
@@ -117,7 +171,12 @@ def _account(preview: bool) -> Stack:
     perm = s.add(
         LAMBDA_PERMISSION,
         "invoke",
-        {"function": out("root-check"), "principal": "config.amazonaws.com", "sourceAccount": PROD},
+        {
+            "function": out("root-check"),
+            "action": "lambda:InvokeFunction",
+            "principal": "config.amazonaws.com",
+            "sourceAccount": PROD,
+        },
         provider=home,
         prop_deps={"function": [fn]},
     )
@@ -173,7 +232,11 @@ def test_preview_complete_account_no_mandatory_violation() -> None:
     violations, undecided = _run_all(_account(preview=True))
     assert violations == []
     # Only what no graph can tell: the text of policy documents built from outputs.
-    assert undecided == {"config-delivery-bucket-secure", "iam-no-admin-wildcards"}
+    assert undecided == {
+        "config-delivery-bucket-secure",
+        "config-delivery-writable",
+        "iam-no-admin-wildcards",
+    }
 
 
 def test_preview_same_account_after_update_passes_silently() -> None:
@@ -229,4 +292,4 @@ def test_preview_unknown_region_still_counts_global_recorders() -> None:
     stack.add(RECORDER, "other", {"recordingGroup": group, **REGION_UNKNOWN}, provider=home)
     reporter = stack.check(config_global_resources_once)
     assert len(reporter.messages) == 1
-    assert "records global types in an unknown region, us-east-1" in reporter.messages[0]
+    assert "records them in an unknown region, us-east-1" in reporter.messages[0]

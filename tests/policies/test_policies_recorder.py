@@ -179,12 +179,92 @@ def test_config_global_resources_once_all_regions_config_all_true_passes() -> No
 def test_config_global_resources_once_unknown_flag_raises_unknown_without_violation() -> None:
     reporter, err = _recorders(False, UNKNOWN_BOOL).check_preview(config_global_resources_once)
     assert not reporter.violations
-    assert err.props == ["rec-eu-west-1", "recordingGroup", "includeGlobalResourceTypes"]
+    assert err.props == ["rec-eu-west-1", "recordingGroup"]
 
 
 def test_config_global_resources_once_known_duplicate_reported_despite_unknown_fails() -> None:
     stack = _recorders(True, True, UNKNOWN_BOOL)
     reporter = stack.check(config_global_resources_once)  # two known: definite, no raise
+    assert len(reporter.violations) == 1
+
+
+# class 3: the exclusion strategy records global IAM types unless they are excluded
+IAM_TYPES = ["AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"]
+
+
+def _exclusion(*excluded: str, include_global: bool = False) -> dict:
+    return {
+        "allSupported": False,
+        "includeGlobalResourceTypes": include_global,  # no effect on this strategy
+        "recordingStrategies": [{"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"}],
+        "exclusionByResourceTypes": [{"resourceTypes": list(excluded)}],
+    }
+
+
+def _two_recorders(home_group: dict, other_group: dict) -> Stack:
+    stack = Stack()
+    stack.add(
+        RECORDER, "home", {"region": "us-east-1", "recordingGroup": home_group}, provider=P1_HOME
+    )
+    stack.add(
+        RECORDER, "eu", {"region": "eu-west-1", "recordingGroup": other_group}, provider=P1_HOME
+    )
+    return stack
+
+
+REGIONAL = {"allSupported": True, "includeGlobalResourceTypes": False}
+GLOBAL = {"allSupported": True, "includeGlobalResourceTypes": True}
+
+
+def test_config_global_resources_once_exclusion_strategy_alone_records_them_passes() -> None:
+    # Before: read as not recording global types ("none of its recorders") - a false alarm.
+    stack = _two_recorders(_exclusion("AWS::EC2::NetworkInterface"), REGIONAL)
+    assert not stack.check(config_global_resources_once).violations
+
+
+def test_config_global_resources_once_exclusion_beside_global_recorder_fails() -> None:
+    # Before: missed; both record IAM types, every IAM change is paid for twice.
+    stack = _two_recorders(GLOBAL, _exclusion("AWS::EC2::NetworkInterface"))
+    reporter = stack.check(config_global_resources_once)
+    assert len(reporter.violations) == 1
+    assert "records them in eu-west-1, us-east-1" in reporter.messages[0]
+
+
+def test_config_global_resources_once_exclusion_of_every_iam_type_is_regional_passes() -> None:
+    stack = _two_recorders(GLOBAL, _exclusion(*IAM_TYPES, include_global=True))
+    assert not stack.check(config_global_resources_once).violations
+
+
+def test_config_global_resources_once_inclusion_listing_iam_types_records_them_fails() -> None:
+    inclusion = {
+        "allSupported": False,
+        "includeGlobalResourceTypes": False,
+        "recordingStrategies": [{"useOnly": "INCLUSION_BY_RESOURCE_TYPES"}],
+        "resourceTypes": ["AWS::IAM::User", "AWS::S3::Bucket"],
+    }
+    reporter = _two_recorders(GLOBAL, inclusion).check(config_global_resources_once)
+    assert len(reporter.violations) == 1
+
+
+def test_config_global_resources_once_unknown_exclusions_enough_to_decide_raise_unknown() -> None:
+    stack = _two_recorders(GLOBAL, _exclusion(*IAM_TYPES[:3], UNKNOWN_STRING))
+    reporter, err = stack.check_preview(config_global_resources_once)
+    assert not reporter.violations
+    assert err.props == ["eu", "recordingGroup"]
+
+
+def test_config_global_resources_once_unknown_exclusion_too_few_to_matter_fails() -> None:
+    # Two IAM types are still recorded whatever the one unknown exclusion is.
+    stack = _two_recorders(GLOBAL, _exclusion(IAM_TYPES[0], UNKNOWN_STRING))
+    assert len(stack.check(config_global_resources_once).violations) == 1
+
+
+def test_config_global_resources_once_all_regions_config_unplaced_non_recording_fails() -> None:
+    # With global types wanted everywhere, the account does not matter.
+    stack = Stack()
+    unknown_account = aws_provider(style="none", props={"assumeRoles": UNKNOWN_STRING})
+    stack.add(RECORDER, "r", {"recordingGroup": REGIONAL}, provider=unknown_account)
+    reporter = stack.check(config_global_resources_once, {"globalResourcesInAllRegions": True})
     assert len(reporter.violations) == 1
 
 
@@ -225,6 +305,15 @@ def test_config_recorder_unique_region_input_separates_passes() -> None:
     stack = Stack()
     stack.add(RECORDER, "a", {"region": "us-east-1"}, provider=P1_EU)
     stack.add(RECORDER, "b", {}, provider=P1_EU)  # provider region eu-west-1
+    assert not stack.check(config_recorder_unique).violations
+
+
+def test_config_recorder_unique_unknown_region_alone_in_its_account_passes() -> None:
+    # Class 4: nothing it could clash with, whatever its region.
+    stack = _recorders(True)
+    stack.add(
+        RECORDER, "b", {"region": UNKNOWN_STRING}, provider=aws_provider(STAGING, "us-east-1")
+    )
     assert not stack.check(config_recorder_unique).violations
 
 

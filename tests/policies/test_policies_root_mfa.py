@@ -124,3 +124,35 @@ def test_root_mfa_rule_present_template_custom_owner_not_counted() -> None:
     assert not template_has_root_mfa_rule(body)
     assert template_has_root_mfa_rule(PACK_YAML)
     assert not template_has_root_mfa_rule(": not yaml : [")
+
+
+# --- class 4: an unknown value defers the verdict only when it could change it
+
+
+def test_root_mfa_rule_present_custom_lambda_rule_with_unknown_function_fails() -> None:
+    # Its owner is known: CUSTOM_LAMBDA is never the AWS-owned MFA rule, whatever its ARN.
+    stack = Stack()
+    stack.add(RECORDER, "recorder", {}, provider=PROD_P)
+    custom = {"owner": "CUSTOM_LAMBDA", "sourceIdentifier": UNKNOWN_STRING}
+    stack.add(CONFIG_RULE, "custom", {"source": custom}, provider=PROD_P)
+    reporter = stack.check(root_mfa_rule_present)  # decided: no UnknownValueError
+    assert len(reporter.violations) == 1
+    assert reporter.messages[0].startswith(f"The account {PROD} must have an AWS-owned")
+
+
+def test_root_mfa_rule_present_aws_rule_with_unknown_identifier_defers() -> None:
+    stack = Stack()
+    stack.add(RECORDER, "recorder", {}, provider=PROD_P)
+    maybe = {"owner": "AWS", "sourceIdentifier": UNKNOWN_STRING}
+    stack.add(CONFIG_RULE, "maybe", {"source": maybe}, provider=PROD_P)
+    reporter, err = stack.check_preview(root_mfa_rule_present)
+    assert not reporter.violations
+    assert err.props == ["maybe", "source"]
+
+
+def test_root_mfa_rule_present_other_identifier_with_unknown_owner_fails() -> None:
+    stack = Stack()
+    stack.add(RECORDER, "recorder", {}, provider=PROD_P)
+    other = {"owner": UNKNOWN_STRING, "sourceIdentifier": "IAM_ROOT_ACCESS_KEY_CHECK"}
+    stack.add(CONFIG_RULE, "keys", {"source": other}, provider=PROD_P)
+    assert len(stack.check(root_mfa_rule_present).violations) == 1
