@@ -16,7 +16,9 @@ Two ways count (see `events` for how AWS delivers root activity):
 
 The regions are those of the stack's AWS resources and of its CloudFormation stack
 instances; the accounts those the stack deploys AWS resources into, and, when a StackSet
-reaches the accounts of OUs, those accounts too (judged once, as `MEMBER_ACCOUNT`). The
+reaches the accounts of OUs, those accounts too (judged once per StackSet, as
+`MEMBER_ACCOUNT`, with that StackSet's templates only: an account of its OUs gets its
+stacks, and perhaps no other StackSet's). The
 rules and targets of the stack's CloudFormation templates count where the templates land
 (see `templates`): the member baseline's forwarder on each account's default bus, sending
 to the organization's bus, on which the stack's rule alarms.
@@ -50,6 +52,7 @@ from .stack import StackIndex, account_urn
 from .templates import (
     MEMBER_ACCOUNT,
     MEMBER_ACCOUNT_ID,
+    Deployment,
     Reference,
     TemplateResource,
     is_resolved,
@@ -128,6 +131,8 @@ class _Alarms:
         self._filter_index: list[tuple[PolicyResource, set[str], Any]] | None = None
         self._targets: dict[str, list[PolicyResource | _TemplateTarget]] = {}
         self._patterns: dict[str, Any] = {}  # event patterns parsed once per rule
+        self.members_of: Deployment | None = None
+        """While judging MEMBER_ACCOUNT: the StackSet whose target OUs' accounts they are."""
 
     # --- one event, covered? ---------------------------------------------------------------
     def covers(self, account: str, region: str, event: RootEvent) -> Verdict:
@@ -153,7 +158,7 @@ class _Alarms:
             reason = self.stack.unplaced_reason(rule)
             found.append((rule, (reason.unknown_type_sentinel, rule.name, *reason.props)))
         for template_rule in template_resources(
-            self.stack, EVENTS_RULE_TYPE, account, region, account_id
+            self.stack, EVENTS_RULE_TYPE, account, region, account_id, self.members_of
         ):
             on_bus = _bus_name(template_rule.properties.get("EventBusName"))
             if is_unknown(on_bus):
@@ -485,11 +490,12 @@ def root_activity_alarmed_validator(
         elif stack.account(resource) is not None and unplaced is None:
             unplaced = resource
     regions |= template_regions(stack)
-    judged: dict[str, PolicyResource] = dict(first_of_account)
-    members = reaches_members(stack)
-    if members:
-        judged[MEMBER_ACCOUNT] = members[0].source
-    for account, resource in judged.items():
+    judged: list[tuple[str, PolicyResource, Deployment | None]] = [
+        (account, resource, None) for account, resource in first_of_account.items()
+    ]
+    judged += [(MEMBER_ACCOUNT, d.source, d) for d in reaches_members(stack)]
+    for account, resource, members_of in judged:
+        alarms.members_of = members_of
         # The default account's id is in no input: judge it as each id the patterns name
         # (a pattern written for it names it), and pass if one of them is covered.
         if account == MEMBER_ACCOUNT:
@@ -509,15 +515,13 @@ def root_activity_alarmed_validator(
                 reason = stack.unplaced_reason(unplaced)
                 pending = pending or (reason.unknown_type_sentinel, unplaced.name, *reason.props)
         if missing:
-            subject = (
-                the_accounts_reached(members) if account == MEMBER_ACCOUNT else the_account(account)
-            )
+            subject = the_accounts_reached([members_of]) if members_of else the_account(account)
             report_violation(
                 f"{subject} must have root activity alarmed: no EventBridge "
                 "rule with a target (in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, "
                 "so that read-only calls count) and no trail metric filter with an alarm "
                 f"catches root activity there: {'; '.join(missing)}.",
-                resource.urn if account == MEMBER_ACCOUNT else account_urn(resource),
+                resource.urn if members_of else account_urn(resource),
             )
         elif isinstance(pending, tuple):
             undecided.note(*pending)

@@ -555,12 +555,16 @@ def template_resources(
     account: str,
     region: str | None = None,
     account_id: str | None = None,
+    members_of: Deployment | None = None,
 ) -> Iterator[TemplateResource]:
     """The template resources of `cfn_type` the stack's templates create in `account`
     (and `region`, when given), whatever their condition says (see `created`);
-    `account_id` as in `Deployment.resources`."""
+    `account_id` as in `Deployment.resources`. With `members_of`, MEMBER_ACCOUNT stands
+    for the accounts of that StackSet's target OUs: only its template lands there."""
     for deployment in deployments(stack):
         if cfn_type not in deployment.types():
+            continue
+        if members_of is not None and account == MEMBER_ACCOUNT and deployment is not members_of:
             continue
         for target in deployment.targets:
             if target.region is None or not target.reaches(account):

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from policykit import UNKNOWN_STRING, Stack, aws_provider
+from policykit import UNKNOWN_STRING, Stack, aws_provider, urn
 
 from policies.rootguard_policies.config_rules import config_ordering
 from policies.rootguard_policies.cost import cost_anomaly_alerts_present
@@ -451,6 +451,50 @@ def test_stackset_forwarding_to_a_bus_arn_unknown_in_a_preview_is_undecided() ->
     reporter, err = stack.check_preview(root_activity_alarmed)
     assert reporter.violations == []
     assert err.props[1:] == ["arn"]
+
+
+def _second_stack_set(stack: Stack, template: dict[str, Any]) -> None:
+    """A second StackSet for another OU (rootguard's forwarding-only one, for accounts
+    that record already)."""
+    stack_set = stack.add(
+        STACK_SET,
+        "member-forwarding",
+        {
+            "name": "rootguard-member-forwarding",
+            "permissionModel": "SERVICE_MANAGED",
+            "templateBody": json.dumps(template),
+            "parameters": {"EventBusArn": BUS_ARN, "RecorderMode": "skip"},
+        },
+        provider=HOME,
+    )
+    stack.add(
+        STACK_SET_INSTANCE,
+        "member-forwarding-us-east-1",
+        {
+            "stackSetName": "rootguard-member-forwarding",
+            "stackSetInstanceRegion": "us-east-1",
+            "deploymentTargets": {"organizationalUnitIds": ["ou-ab12-controltower"]},
+        },
+        provider=HOME,
+        prop_deps={"stackSetName": [stack_set]},
+    )
+
+
+def test_stackset_second_stackset_without_forwarder_fails() -> None:
+    # Its OU's accounts get its stacks only: the first StackSet's forwarder is not theirs.
+    stack = organization()
+    _second_stack_set(stack, member_template(forwarder=False))
+    reporter = stack.check(root_activity_alarmed)
+    assert [m.split(" must ")[0] for m in reporter.messages] == [
+        "The accounts the StackSet member-forwarding reaches through its target OUs"
+    ]
+    assert reporter.urns == [urn(STACK_SET, "member-forwarding")]
+
+
+def test_stackset_second_stackset_with_forwarder_passes() -> None:
+    stack = organization()
+    _second_stack_set(stack, member_template())
+    assert stack.check(root_activity_alarmed).violations == []
 
 
 # --- cost-anomaly-alerts-present -----------------------------------------------------------------
