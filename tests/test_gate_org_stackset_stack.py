@@ -38,6 +38,7 @@ from policies.rootguard_policies.tokens import (
 )
 from rootguard.cli import main
 from rootguard.engine.program import Plan, run_program
+from tests.policies.test_policies_stacksets import COVERAGE
 from tests.test_stack_policies import policy_resources
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,18 +84,7 @@ def test_org_stackset_stack_declares_no_member_baseline_itself() -> None:
     assert not types & {RECORDER, DELIVERY_CHANNEL}
 
 
-@pytest.mark.parametrize(
-    "policy",
-    [
-        config_ordering,
-        config_delivery_bucket_secure,
-        config_delivery_writable,
-        root_mfa_rule_present,
-        root_activity_alarmed,
-        cost_anomaly_alerts_present,
-    ],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("policy", COVERAGE, ids=lambda p: p.name)
 def test_org_stackset_stack_passes_in_process(policy: Policy) -> None:
     assert _messages(policy, _resources()) == []
 

@@ -606,23 +606,11 @@ def _representatives(target: Target) -> list[str]:
 def creating_targets(stack: StackIndex, cfn_type: str) -> list[tuple[Target, TemplateResource]]:
     """Each target whose template creates (or, while a condition is unknown, may create)
     a resource of `cfn_type` in its region, with the first such resource."""
-    found: list[tuple[Target, TemplateResource]] = []
-    for deployment in deployments(stack):
-        if cfn_type not in deployment.types():
-            continue
-        for target in deployment.targets:
-            if target.region is None:
-                continue
-            for account in _representatives(target):
-                created = [
-                    r
-                    for r in deployment.resources(cfn_type, target, account, target.region)
-                    if r.created is not False
-                ]
-                if created:
-                    found.append((target, created[0]))
-                    break
-    return found
+    found: dict[str, tuple[Target, TemplateResource]] = {}
+    for resource in every_template_resource(stack, cfn_type):
+        if resource.created is not False:
+            found.setdefault(resource.target.resource.urn, (resource.target, resource))
+    return list(found.values())
 
 
 def every_template_resource(stack: StackIndex, cfn_type: str) -> Iterator[TemplateResource]:

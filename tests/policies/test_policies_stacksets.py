@@ -178,6 +178,45 @@ def bucket_policy(*, source: dict[str, Any] | None = None, tls: bool = True) -> 
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+def add_stack_set(
+    stack: Stack,
+    name: str,
+    body: str,
+    parameters: dict[str, Any],
+    *,
+    ou: str,
+    overrides: dict[str, Any] | None = None,
+    sources: dict[str, Any] | None = None,
+) -> Any:
+    """A service-managed StackSet called as SELF, with one instance in us-east-1 for the
+    accounts of `ou`; returns the instance."""
+    stack_set = stack.add(
+        STACK_SET,
+        name,
+        {
+            "name": f"rootguard-{name}",
+            "permissionModel": "SERVICE_MANAGED",
+            "callAs": "SELF",
+            "templateBody": body,
+            "parameters": parameters,
+        },
+        provider=HOME,
+        prop_deps=sources,
+    )
+    return stack.add(
+        STACK_SET_INSTANCE,
+        f"{name}-us-east-1",
+        {
+            "stackSetName": f"rootguard-{name}",
+            "stackSetInstanceRegion": "us-east-1",
+            "deploymentTargets": {"organizationalUnitIds": [ou]},
+            **({"parameterOverrides": overrides} if overrides else {}),
+        },
+        provider=HOME,
+        prop_deps={"stackSetName": [stack_set]},
+    )
+
+
 def organization(
     *,
     template: dict[str, Any] | None = None,
@@ -240,30 +279,14 @@ def organization(
         **(parameters or {}),
     }
     parameter_sources = {"parameters": [bucket, bus]}
-    stack_set = stack.add(
-        STACK_SET,
+    instance = add_stack_set(
+        stack,
         "member-baseline",
-        {
-            "name": "rootguard-member-baseline",
-            "permissionModel": "SERVICE_MANAGED",
-            "callAs": "SELF",
-            "templateBody": body,
-            "parameters": values,
-        },
-        provider=HOME,
-        prop_deps=parameter_sources,
-    )
-    instance = stack.add(
-        STACK_SET_INSTANCE,
-        "member-baseline-us-east-1",
-        {
-            "stackSetName": "rootguard-member-baseline",
-            "stackSetInstanceRegion": "us-east-1",
-            "deploymentTargets": {"organizationalUnitIds": ["r-ab12"]},
-            **({"parameterOverrides": overrides} if overrides else {}),
-        },
-        provider=HOME,
-        prop_deps={"stackSetName": [stack_set]},
+        body,
+        values,
+        ou="r-ab12",
+        overrides=overrides,
+        sources=parameter_sources,
     )
     own = stack.add(
         STACK,
@@ -456,27 +479,9 @@ def test_stackset_forwarding_to_a_bus_arn_unknown_in_a_preview_is_undecided() ->
 def _second_stack_set(stack: Stack, template: dict[str, Any]) -> None:
     """A second StackSet for another OU (rootguard's forwarding-only one, for accounts
     that record already)."""
-    stack_set = stack.add(
-        STACK_SET,
-        "member-forwarding",
-        {
-            "name": "rootguard-member-forwarding",
-            "permissionModel": "SERVICE_MANAGED",
-            "templateBody": json.dumps(template),
-            "parameters": {"EventBusArn": BUS_ARN, "RecorderMode": "skip"},
-        },
-        provider=HOME,
-    )
-    stack.add(
-        STACK_SET_INSTANCE,
-        "member-forwarding-us-east-1",
-        {
-            "stackSetName": "rootguard-member-forwarding",
-            "stackSetInstanceRegion": "us-east-1",
-            "deploymentTargets": {"organizationalUnitIds": ["ou-ab12-controltower"]},
-        },
-        provider=HOME,
-        prop_deps={"stackSetName": [stack_set]},
+    parameters = {"EventBusArn": BUS_ARN, "RecorderMode": "skip"}
+    add_stack_set(
+        stack, "member-forwarding", json.dumps(template), parameters, ou="ou-ab12-controltower"
     )
 
 
