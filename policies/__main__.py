@@ -9,6 +9,9 @@ run it with this folder as the script directory.
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rootguard_policies import ALL_POLICIES, PACK_NAME
 from rootguard_policies.root_access import ROOT_ACCESS_POLICIES
+from rootguard_policies.shared_stack import share_stack_conversion
+
+share_stack_conversion()  # convert the stack once for all stack policies, not once each
 
 PolicyPack(
     name=PACK_NAME,
