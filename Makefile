@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gate_scale.py
 	$(BIN)/python benchmarks/rule_calls.py
 	$(BIN)/python benchmarks/audit_scale.py
+	$(BIN)/python benchmarks/stackset_scale.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -11,8 +11,18 @@ from components import (
     AccountBaselineArgs,
     OrganizationBaseline,
     OrganizationBaselineArgs,
+    OrganizationRollout,
+    OrganizationRolloutArgs,
 )
-from rootguard.config import ConfigError, OrganizationConfig, StackConfig, load_stack_config
+from components.validation import DEFAULT_ENABLED_REGIONS
+from rootguard.config import (
+    AccountConfig,
+    ConfigError,
+    OrganizationConfig,
+    StackConfig,
+    load_stack_config,
+)
+from rootguard.discovery import discover_accounts
 
 
 def baseline_args(config: StackConfig, account_id: pulumi.Input[str]) -> AccountBaselineArgs:
@@ -114,11 +124,98 @@ def organization_args(
     return args
 
 
+def rollout_args(
+    config: StackConfig,
+    organization: OrganizationConfig,
+    account_id: pulumi.Input[str],
+    described: aws.organizations.GetOrganizationResult,
+) -> OrganizationRolloutArgs:
+    """The OrganizationRollout args (rollout: stackset) under this stack's config."""
+    stack_set = organization.stack_set
+    assert stack_set is not None  # the config requires it with rollout stackset
+    args: OrganizationRolloutArgs = {
+        "account_id": account_id,
+        "organization_id": described.id,
+        "home_region": config.home_region,
+        "regions": list(config.regions),
+        # Root activity alarms from every region an account can be used in.
+        "forwarding_regions": sorted({*DEFAULT_ENABLED_REGIONS, *config.alarm.opt_in_regions}),
+        "targets": list(stack_set.targets),
+        "excluded_accounts": list(stack_set.excluded_accounts),
+        "skip_recorder_ous": list(stack_set.skip_recorder.ous),
+        "self_recording_accounts": list(stack_set.skip_recorder.accounts),
+        "delegated_admin": organization.role == "delegatedAdmin",
+        "alert_emails": list(config.alerts.emails),
+        "threshold_usd": config.alerts.threshold_usd,
+        "alarm_emails": list(config.alarm.emails),
+        "operation_preferences": stack_set.operation_preferences(),
+        "retain_stacks_on_account_removal": stack_set.on_account_removal == "retain",
+        "keep_bucket_on_destroy": config.recorder.keep_bucket_on_destroy,
+    }
+    # Only the management account sees the organization's trusted services.
+    if organization.role == "management" and described.aws_service_access_principals is not None:
+        args["trusted_services"] = list(described.aws_service_access_principals)
+    if organization.delegated_admin_account_id is not None:
+        args["register_delegated_admin"] = organization.delegated_admin_account_id
+    if organization.log_archive_account is not None:
+        args["log_archive_account"] = organization.log_archive_account.provider_args()
+    if organization.security_account is not None:
+        args["security_account"] = organization.security_account.provider_args()
+    if organization.payer_account is not None:
+        args["payer_account"] = organization.payer_account.provider_args()
+    if config.alerts.cost_monitor_arn is not None:
+        args["cost_monitor_arn"] = config.alerts.cost_monitor_arn
+    return args
+
+
+def stackset_organization(config: StackConfig, organization: OrganizationConfig) -> None:
+    """rollout: stackset - the member baseline fans out with StackSets; on the default
+    provider (the management account or the StackSets delegated administrator)."""
+    own_account_id = aws.get_caller_identity_output().account_id
+    rollout = OrganizationRollout(
+        "organization-rollout",
+        rollout_args(config, organization, own_account_id, aws.organizations.get_organization()),
+    )
+    args = organization_args(config, organization, own_account_id, [])
+    if "guardrails" in args:
+        # The member stacks are StackSets': their execution role changes them.
+        args["guardrails"]["stacksets_execution_role"] = True
+    # Members record once their stacks exist: the pack and the rule wait for them.
+    args["stack_set_instances"] = rollout.instances
+    args["member_stacks"] = rollout.own_stacks
+    baseline = OrganizationBaseline("organization", args)
+    pulumi.export(
+        "organization",
+        {
+            "stackSets": rollout.stack_set_names,
+            "deliveryBucket": rollout.delivery_bucket_name,
+            "rootActivityBusArn": rollout.event_bus_arn,
+            "rootActivityTopicArn": rollout.alarm_topic_arn,
+            "anomalyMonitorArn": rollout.cost_monitor_arn,
+            "anomalyTopicArn": rollout.cost_topic_arn,
+            "conformancePackArn": baseline.conformance_pack_arn,
+            "aggregatorArn": baseline.aggregator_arn,
+            "customRuleArn": baseline.custom_rule_arn,
+            "ruleFunctionArn": baseline.function_arn,
+        },
+    )
+
+
+def stack_accounts(config: StackConfig) -> list[AccountConfig]:
+    """The listed accounts, or those discovered in AWS Organizations now."""
+    if isinstance(config.accounts, list):
+        return config.accounts
+    return discover_accounts(config.accounts.from_organization)
+
+
 def main() -> None:
     try:
         config = load_stack_config()
     except ConfigError as err:
         raise pulumi.RunError(str(err)) from err
+    if config.organization is not None and config.organization.rollout == "stackset":
+        stackset_organization(config, config.organization)
+        return
 
     baselines: list[AccountBaseline] = []
     own_account_id: pulumi.Output[str] | None = None
@@ -134,7 +231,7 @@ def main() -> None:
         export_baseline("self", own_account_id, baseline)
         baselines.append(baseline)
 
-    for account in config.accounts:
+    for account in stack_accounts(config):
         provider = aws.Provider(
             f"{account.name}-provider",
             region=config.home_region,

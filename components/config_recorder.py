@@ -22,7 +22,12 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired, TypedDict
 
-from .secure_bucket import arn_of_bucket, declare_secure_bucket, deny_insecure_transport
+from .secure_bucket import (
+    arn_of_bucket,
+    declare_config_history_lifecycle,
+    declare_secure_bucket,
+    deny_insecure_transport,
+)
 from .trust import service_trust_policy
 from .validation import (
     CONFIG_NAME,
@@ -139,26 +144,12 @@ class ConfigRecorder(pulumi.ComponentResource):
             region=home_region,
             keep_on_destroy=args.get("keep_bucket_on_destroy", True),
         )
-        bucket, public_access, versioning = secure.bucket, secure.public_access, secure.versioning
-        aws.s3.BucketLifecycleConfiguration(
+        bucket, public_access = secure.bucket, secure.public_access
+        declare_config_history_lifecycle(
+            secure,
             f"{name}-bucket-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="config-history",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="AWSLogs/"),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.get("noncurrent_version_days", 365)
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=7
-                    ),
-                )
-            ],
             region=home_region,
-            # Noncurrent-version rules only act on a versioned bucket: version it first.
-            opts=secure.options(depends_on=[versioning]),
+            noncurrent_days=args.get("noncurrent_version_days", 365),
         )
         # Documents name the bucket by its name, known in a first preview (its ARN output
         # is not), so a policy can judge them before anything exists.
@@ -309,7 +300,18 @@ def delivery_bucket_policy(bucket_arn: str, account_id: str) -> dict[str, Any]:
     """TLS-only bucket policy that lets AWS Config of `account_id` (only) deliver to it as the
     service principal, the way Config writes when a recorder uses the service-linked role
     (an adopted one may): "Permissions for the Amazon S3 Bucket", step 6."""
-    source_account = {"StringEquals": {"aws:SourceAccount": account_id}}
+    return config_service_delivery_policy(
+        bucket_arn, key="aws:SourceAccount", value=account_id, accounts=account_id
+    )
+
+
+def config_service_delivery_policy(
+    bucket_arn: str, *, key: str, value: str, accounts: str
+) -> dict[str, Any]:
+    """TLS only; `config.amazonaws.com` checks the bucket and writes under
+    `AWSLogs/<accounts>/Config/` when the request's `key` (aws:SourceAccount,
+    aws:SourceOrgID) is `value`."""
+    source = {"StringEquals": {key: value}}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -320,7 +322,7 @@ def delivery_bucket_policy(bucket_arn: str, account_id: str) -> dict[str, Any]:
                 "Principal": {"Service": CONFIG_SERVICE},
                 "Action": "s3:GetBucketAcl",
                 "Resource": bucket_arn,
-                "Condition": source_account,
+                "Condition": source,
             },
             {
                 "Sid": "AWSConfigBucketExistenceCheck",
@@ -328,19 +330,16 @@ def delivery_bucket_policy(bucket_arn: str, account_id: str) -> dict[str, Any]:
                 "Principal": {"Service": CONFIG_SERVICE},
                 "Action": "s3:ListBucket",
                 "Resource": bucket_arn,
-                "Condition": source_account,
+                "Condition": source,
             },
             {
                 "Sid": "AWSConfigBucketDelivery",
                 "Effect": "Allow",
                 "Principal": {"Service": CONFIG_SERVICE},
                 "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/AWSLogs/{account_id}/Config/*",
+                "Resource": f"{bucket_arn}/AWSLogs/{accounts}/Config/*",
                 "Condition": {
-                    "StringEquals": {
-                        "s3:x-amz-acl": "bucket-owner-full-control",
-                        "aws:SourceAccount": account_id,
-                    }
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", key: value}
                 },
             },
         ],

@@ -30,6 +30,8 @@ from .validation import (
 TYPE = "rootguard:cost_anomaly:CostAnomalyAlerts"
 MAX_EMAILS = MAX_ALERT_EMAILS
 COST_ALERTS_SERVICE = "costalerts.amazonaws.com"
+MONITOR_NAMES = {"SERVICE": "aws-services", "LINKED_ACCOUNT": "linked-accounts"}
+"""The AWS-managed monitor dimensions rootguard uses, and the monitor name of each."""
 
 
 class CostAnomalyAlertsArgs(TypedDict):
@@ -45,6 +47,11 @@ class CostAnomalyAlertsArgs(TypedDict):
     """An existing AWS-services monitor to subscribe to; when set no monitor is created."""
     name_prefix: NotRequired[str]
     """Prefix of the monitor and subscription names (default "rootguard-")."""
+    monitor_dimension: NotRequired[str]
+    """`SERVICE` (default): an AWS-services monitor of this account. `LINKED_ACCOUNT`, in the
+    management (payer) account: one AWS-managed monitor that evaluates every linked
+    account on its own, new accounts included (AnomalyMonitor, Cost Explorer API
+    reference: "up to the top 5,000 values by cost within a dimension")."""
 
 
 class CostAnomalyAlerts(pulumi.ComponentResource):
@@ -70,13 +77,14 @@ class CostAnomalyAlerts(pulumi.ComponentResource):
         home_region = args["home_region"]
         child = pulumi.ResourceOptions(parent=self)
 
+        dimension = args.get("monitor_dimension", "SERVICE")
         existing = args.get("monitor_arn")
         if existing is None:
             monitor = aws.costexplorer.AnomalyMonitor(
                 f"{name}-monitor",
-                name=f"{prefix}aws-services",
+                name=f"{prefix}{MONITOR_NAMES[dimension]}",
                 monitor_type="DIMENSIONAL",
-                monitor_dimension="SERVICE",
+                monitor_dimension=dimension,
                 opts=child,
             )
             self.monitor_arn = monitor.arn
@@ -144,6 +152,11 @@ def validate_args(args: CostAnomalyAlertsArgs) -> None:
     monitor = args.get("monitor_arn")
     if monitor is not None:
         MONITOR_ARN.check(monitor, "CostAnomalyAlerts monitor_arn")
+    dimension = args.get("monitor_dimension", "SERVICE")
+    if dimension not in MONITOR_NAMES:
+        raise InvalidArgument(
+            "CostAnomalyAlerts monitor_dimension", dimension, "one of " + ", ".join(MONITOR_NAMES)
+        )
 
 
 def threshold_expression(

@@ -42,6 +42,7 @@ MAX_SCPS_PER_TARGET = 5
 """Quotas for AWS Organizations: at most 5 SCPs attached to a root, OU or account, the
 default FullAWSAccess included."""
 DEFAULT_DEPLOY_ROLE = "OrganizationAccountAccessRole"
+STACKSETS_EXECUTION_ROLES = "stacksets-exec-*"
 NAME_PREFIX = "rootguard-"
 
 CONFIG_DISABLING_ACTIONS = [
@@ -91,6 +92,10 @@ class GuardrailsArgs(TypedDict):
     execution_role_name: NotRequired[str]
     """The organization rule's execution role in each member, protected too when it does
     not start with rootguard- (default rootguard-config-rule)."""
+    stacksets_execution_role: NotRequired[bool]
+    """The members' rootguard stacks come from StackSets (rollout stackset): their
+    execution role in each member, `stacksets-exec-*`, may change them like a deploy role
+    (default false)."""
 
 
 def _exemptions(args: GuardrailsArgs) -> dict[str, Any]:
@@ -162,6 +167,11 @@ def protect_rootguard_document(args: GuardrailsArgs) -> dict[str, Any]:
     are not restricted by SCPs, and the deploy roles stay free to change everything.
     """
     deploy_roles = sorted(set(args.get("deploy_role_names", [DEFAULT_DEPLOY_ROLE])))
+    if args.get("stacksets_execution_role", False):
+        # Service-managed StackSets act in each member through "a service role named
+        # stacksets-exec-*" (CloudFormation user guide, "Activate trusted access for
+        # StackSets with AWS Organizations"): it updates and deletes the member stacks.
+        deploy_roles.append(STACKSETS_EXECUTION_ROLES)
     conditions: dict[str, Any] = {
         "ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::*:role/{r}" for r in deploy_roles]},
         **_exemptions(args),

@@ -96,6 +96,12 @@ class OrganizationBaselineArgs(TypedDict):
     recorders: NotRequired[Sequence[aws.cfg.Recorder]]
     """Config recorders the pack and the organization rule wait for (this account's, and
     members' declared in the same program): both fail in an account without one."""
+    stack_set_instances: NotRequired[Sequence[aws.cloudformation.StackSetInstance]]
+    """StackSet instances that create members' recorders (MemberRollout): waited for like
+    `recorders`."""
+    member_stacks: NotRequired[Sequence[aws.cloudformation.Stack]]
+    """CloudFormation stacks that create recorders (MemberRollout, in the stack's own
+    account): waited for like `recorders`."""
     root_access: NotRequired[RootAccessArgs]
     """Management role only: centralized root access (RootAccess); the organization rule
     then gets RootCredentialsManaged (default: absent, off)."""
@@ -217,7 +223,11 @@ class OrganizationBaseline(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         region = args["region"]
         excluded = sorted(args.get("excluded_accounts", [])) or None
-        recorders = list(args.get("recorders", []))
+        recorders: list[pulumi.Resource] = [
+            *args.get("recorders", []),
+            *args.get("stack_set_instances", []),
+            *args.get("member_stacks", []),
+        ]
         self._organization: pulumi.Output[str] | None = None
 
         self.delegated_administrators = []

@@ -110,6 +110,51 @@ def topic_policy(topic_arn: str, event_rule_arn: str) -> dict[str, Any]:
     }
 
 
+def declare_alarm_topic(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    topic_name: str,
+    rule: aws.cloudwatch.EventRule,
+    region: str,
+    emails: Sequence[str],
+    event_bus_name: pulumi.Input[str] | None = None,
+) -> aws.sns.Topic:
+    """Children of `parent`: the topic `{name}-topic` that only `rule` may publish to, its
+    policy, the rule's target and one email subscription per address."""
+    child = pulumi.ResourceOptions(parent=parent)
+    topic = aws.sns.Topic(f"{name}-topic", name=topic_name, region=region, opts=child)
+    policy = aws.sns.TopicPolicy(
+        f"{name}-topic-policy",
+        arn=topic.arn,
+        policy=pulumi.Output.all(topic.arn, rule.arn).apply(
+            lambda arns: json.dumps(topic_policy(arns[0], arns[1]))
+        ),
+        region=region,
+        opts=child,
+    )
+    aws.cloudwatch.EventTarget(
+        f"{name}-target",
+        rule=rule.name,
+        event_bus_name=event_bus_name,
+        arn=topic.arn,
+        region=region,
+        # Events delivered before the topic policy exists are dropped (AccessDenied).
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
+    )
+    for email in emails:
+        # Named by address: reordering the list replaces nothing.
+        aws.sns.TopicSubscription(
+            f"{name}-email-{email}",
+            topic=topic.arn,
+            protocol="email",
+            endpoint=email,
+            region=region,
+            opts=child,
+        )
+    return topic
+
+
 def default_bus_arn(region: str, account_id: str) -> str:
     return f"arn:aws:events:{region}:{account_id}:event-bus/default"
 
@@ -171,7 +216,6 @@ class RootSigninAlarm(pulumi.ComponentResource):
             lambda account: json.dumps(root_activity_event_pattern(account))
         )
 
-        topic = aws.sns.Topic(f"{name}-topic", name=TOPIC_NAME, region=region, opts=child)
         event_rule = aws.cloudwatch.EventRule(
             f"{name}-rule",
             name=EVENT_RULE_NAME,
@@ -181,33 +225,14 @@ class RootSigninAlarm(pulumi.ComponentResource):
             region=region,
             opts=child,
         )
-        policy = aws.sns.TopicPolicy(
-            f"{name}-topic-policy",
-            arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, event_rule.arn).apply(
-                lambda arns: json.dumps(topic_policy(arns[0], arns[1]))
-            ),
+        topic = declare_alarm_topic(
+            self,
+            name,
+            topic_name=TOPIC_NAME,
+            rule=event_rule,
             region=region,
-            opts=child,
+            emails=args.get("alarm_emails", []),
         )
-        aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=event_rule.name,
-            arn=topic.arn,
-            region=region,
-            # Events delivered before the topic policy exists are dropped (AccessDenied).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-        )
-        for email in args.get("alarm_emails", []):
-            # Named by address: reordering the list replaces nothing.
-            aws.sns.TopicSubscription(
-                f"{name}-email-{email}",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=email,
-                region=region,
-                opts=child,
-            )
 
         sources = [r for r in covered_regions(args) if r != region]
         if sources:

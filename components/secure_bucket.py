@@ -97,6 +97,33 @@ def declare_secure_bucket(
     return SecureBucket(created, public_access, versioning, parent, keep_on_destroy)
 
 
+def declare_config_history_lifecycle(
+    secure: SecureBucket, name: str, *, region: str, noncurrent_days: int
+) -> aws.s3.BucketLifecycleConfiguration:
+    """`{name}`: overwritten versions under AWSLogs/ (Config's history) expire after
+    `noncurrent_days`; unfinished uploads are aborted after 7 days."""
+    return aws.s3.BucketLifecycleConfiguration(
+        name,
+        bucket=secure.bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="config-history",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="AWSLogs/"),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=noncurrent_days
+                ),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=7
+                ),
+            )
+        ],
+        region=region,
+        # Noncurrent-version rules only act on a versioned bucket: version it first.
+        opts=secure.options(depends_on=[secure.versioning]),
+    )
+
+
 def arn_of_bucket(bucket_name: str) -> str:
     """The bucket's ARN from its name: known as soon as the name is, so a first preview
     (and a policy judging it) sees every policy document that names the bucket."""

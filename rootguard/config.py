@@ -28,12 +28,14 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     GetCoreSchemaHandler,
     StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
+    Tag,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -465,6 +467,14 @@ class OrganizationConfig(_Model):
     """The role the organization rule's function assumes in each member account."""
     root_access: RootAccessConfig | None = None
     guardrails: GuardrailsConfig | None = None
+    rollout: Annotated[Literal["accounts", "stackset"], Expect("one of accounts, stackset")] = (
+        "accounts"
+    )
+    """How members get their recorders: account stacks, or StackSets (rootguard.config_rollout)."""
+    stack_set: StackSetConfig | None = None
+    log_archive_account: CentralAccountConfig | None = None
+    security_account: CentralAccountConfig | None = None
+    payer_account: CentralAccountConfig | None = None
 
     @model_validator(mode="after")
     def _management_only(self) -> OrganizationConfig:
@@ -477,6 +487,11 @@ class OrganizationConfig(_Model):
                     value.model_dump(by_alias=True),
                     f"no {key} with role {self.role} (only the management account manages it)",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _rollout_keys(self) -> OrganizationConfig:
+        check_rollout_keys(self)
         return self
 
     @model_validator(mode="after")
@@ -501,11 +516,12 @@ class StackConfig(_Model):
         Expect("a non-empty list of AWS region names"),
     ]
     accounts: Annotated[
-        list[AccountConfig],
-        Field(min_length=1),
+        Annotated[list[AccountConfig], Tag("<list>"), Field(min_length=1)]
+        | Annotated[AccountDiscoveryConfig, Tag("<fromOrganization>")],
+        Discriminator(_accounts_form),
         Expect(
-            "a non-empty list of accounts (omit rootguard:accounts to baseline the "
-            "caller's own account)"
+            "a non-empty list of accounts, or {fromOrganization: {ous: [...]}} (omit "
+            "rootguard:accounts to baseline the caller's own account)"
         ),
     ] = []
     alerts: AlertsConfig = AlertsConfig()
@@ -550,7 +566,7 @@ class StackConfig(_Model):
             raise _error_at("homeRegion", self.home_region, HOME_REGION.expected)
         for field in ("id", "name"):
             seen: dict[str, int] = {}
-            for index, account in enumerate(self.accounts):
+            for index, account in enumerate(self.listed_accounts):
                 value = getattr(account, field)
                 if value in seen:
                     raise _error_at(
@@ -573,6 +589,8 @@ class StackConfig(_Model):
                     emails[index],
                     f"each address once ({key}[{earlier}] is it too)",
                 )
+        if self.organization is not None and self.organization.rollout == "stackset":
+            check_stackset_organization(self)
         if self.accounts and self.organization is None and self.alerts.cost_monitor_arn:
             raise _error_at(
                 "alerts.costMonitorArn",
@@ -582,6 +600,16 @@ class StackConfig(_Model):
                 "without rootguard:accounts or with rootguard:organization)",
             )
         return self
+
+    @property
+    def listed_accounts(self) -> list[AccountConfig]:
+        """The literal `rootguard:accounts` list (empty with fromOrganization)."""
+        return self.accounts if isinstance(self.accounts, list) else []
+
+
+def _accounts_form(value: Any) -> str:
+    """Which form of `rootguard:accounts` a value is: the mapping, or the list."""
+    return "<fromOrganization>" if isinstance(value, dict) else "<list>"
 
 
 def _error_at(path: str, value: Any, expected: str) -> PydanticCustomError:
@@ -652,7 +680,11 @@ def _to_config_error(
     err: ValidationError, data: Mapping[str, Any], aws_region: str | None
 ) -> ConfigError:
     error = err.errors(include_url=False)[0]
-    loc: list[str | int] = [part for part in error["loc"] if isinstance(part, (str, int))]
+    loc: list[str | int] = [
+        part
+        for part in error["loc"]
+        if isinstance(part, int) or (isinstance(part, str) and not part.startswith("<"))
+    ]  # "<...>" parts name the branch of a union (rootguard:accounts), not a key
     ctx = error.get("ctx") or {}
     kind = error["type"]
     value: Any = error.get("input")
@@ -716,12 +748,20 @@ def _strip(annotation: Any) -> tuple[Any, str | None]:
             annotation = args[0]
         elif origin in (Union, types.UnionType):
             members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) > 1:
+                return annotation, expected  # a choice of forms: _step tries each
             annotation = members[0]
         else:
             return annotation, expected
 
 
 def _step(typ: Any, part: str | int) -> tuple[Any, str | None]:
+    if get_origin(typ) in (Union, types.UnionType):
+        for member in get_args(typ):
+            found = _step(_strip(member)[0], part)
+            if found[0] is not None:
+                return found
+        return None, None
     if isinstance(part, int):
         if get_origin(typ) is list:
             return _strip(get_args(typ)[0])
@@ -758,3 +798,16 @@ def _keys_at(loc: list[str | int]) -> list[str]:
 
 def _model_keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
+
+
+# The rollout models build on this module's types; they join the schema here.
+from rootguard.config_rollout import (  # noqa: E402
+    AccountDiscoveryConfig,
+    CentralAccountConfig,
+    StackSetConfig,
+    check_rollout_keys,
+    check_stackset_organization,
+)
+
+OrganizationConfig.model_rebuild()
+StackConfig.model_rebuild()

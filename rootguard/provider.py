@@ -35,7 +35,7 @@ components = importlib.import_module("rootguard.components")
 PACKAGE = "rootguard"
 """The Pulumi package name: schema tokens are `rootguard:index:<ClassName>`."""
 
-HOSTED = ("AccountBaseline", "OrganizationBaseline")
+HOSTED = ("AccountBaseline", "OrganizationBaseline", "OrganizationRollout")
 """The components offered to other languages, by class name in `rootguard.components`.
 A name that this version of `rootguard.components` does not export is left out."""
 

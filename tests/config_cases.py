@@ -488,7 +488,8 @@ BAD_CONFIGS: list[BadConfig] = [
         "'on'",
         expected=(
             "a mapping with keys aggregator, conformancePack, customRule, "
-            "delegatedAdminAccountId, executionRoleName, guardrails, role, rootAccess"
+            "delegatedAdminAccountId, executionRoleName, guardrails, logArchiveAccount, "
+            "payerAccount, role, rollout, rootAccess, securityAccount, stackSet"
         ),
     ),
     BadConfig(
@@ -674,4 +675,335 @@ BAD_CONFIGS: list[BadConfig] = [
             "exemptAccounts, exemptOus, protectRootguard, targets"
         ),
     ),
+    # -- organization-scale rollout (rootguard/config_rollout.py) ------------------------
+    BadConfig(
+        "rollout-unknown",
+        {"organization": {"rollout": "terraform"}},
+        "rootguard:organization.rollout",
+        "'terraform'",
+        expected="one of accounts, stackset",
+    ),
+    BadConfig(
+        "rollout-stackset-without-stackset",
+        {"regions": ["us-east-1"], "organization": {"rollout": "stackset"}},
+        "rootguard:organization.rollout",
+        "'stackset'",
+        expected="organization.stackSet beside it, at least {targets: [<OU or root id>]}",
+    ),
+    BadConfig(
+        "rollout-stackset-keys-with-accounts-rollout",
+        {"organization": {"stackSet": {"targets": ["r-ab12"]}}},
+        "rootguard:organization.rollout",
+        "'accounts'",
+        expected="stackset, since organization.stackSet is set (it takes effect only then)",
+    ),
+    BadConfig(
+        "rollout-stackset-with-listed-accounts",
+        {
+            "accounts": [{"id": ONE, "name": "prod"}],
+            "organization": {"rollout": "stackset", "stackSet": {"targets": ["r-ab12"]}},
+        },
+        "rootguard:accounts",
+        "['prod']",
+        contains=("no rootguard:accounts with organization.rollout stackset",),
+    ),
+    BadConfig(
+        "stackset-targets-empty",
+        {"organization": {"rollout": "stackset", "stackSet": {"targets": []}}},
+        "rootguard:organization.stackSet.targets",
+        "[]",
+        expected="a non-empty list of OU ids (ou-xxxx-xxxxxxxx) or the root id (r-xxxx)",
+    ),
+    BadConfig(
+        "stackset-target-not-an-ou",
+        {"organization": {"rollout": "stackset", "stackSet": {"targets": ["prod"]}}},
+        "rootguard:organization.stackSet.targets[0]",
+        "'prod'",
+        expected="an OU id (ou-xxxx-xxxxxxxx) or the organization root id (r-xxxx)",
+    ),
+    BadConfig(
+        "stackset-target-twice",
+        {"organization": {"rollout": "stackset", "stackSet": {"targets": ["r-ab12", "r-ab12"]}}},
+        "rootguard:organization.stackSet.targets[1]",
+        "'r-ab12'",
+        expected="each value once (targets[0] is r-ab12 too)",
+    ),
+    BadConfig(
+        "stackset-excluded-not-an-id",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "excludedAccounts": ["12"]},
+            }
+        },
+        "rootguard:organization.stackSet.excludedAccounts[0]",
+        "'12'",
+        expected=ID_EXPECTED,
+    ),
+    BadConfig(
+        "stackset-without-alarm",
+        {
+            "alarm": {"enabled": False},
+            "organization": {"rollout": "stackset", "stackSet": {"targets": ["r-ab12"]}},
+        },
+        "rootguard:alarm.enabled",
+        "False",
+        expected=(
+            "true with organization.rollout stackset (every member stack forwards root "
+            "activity to the organization's bus)"
+        ),
+    ),
+    BadConfig(
+        "stackset-skip-recorder-not-a-mapping",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "skipRecorder": ["ou-ab12-ctrltowr"]},
+            }
+        },
+        "rootguard:organization.stackSet.skipRecorder",
+        "['ou-ab12-ctrltowr']",
+        expected="a mapping with keys accounts, ous",
+    ),
+    BadConfig(
+        "stackset-skip-recorder-ou-is-a-target",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "skipRecorder": {"ous": ["r-ab12"]}},
+            }
+        },
+        "rootguard:organization.stackSet.skipRecorder.ous[0]",
+        "'r-ab12'",
+        expected="an OU that is not a target too (it gets a StackSet of its own)",
+    ),
+    BadConfig(
+        "stackset-skip-recorder-account-not-an-id",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "skipRecorder": {"accounts": [12]}},
+            }
+        },
+        "rootguard:organization.stackSet.skipRecorder.accounts[0]",
+        "12",
+        contains=("a 12-digit AWS account id as a quoted string",),
+    ),
+    BadConfig(
+        "stackset-max-concurrent-percentage-too-high",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "maxConcurrentPercentage": 150},
+            }
+        },
+        "rootguard:organization.stackSet.maxConcurrentPercentage",
+        "150",
+        expected=(
+            "accounts deployed at once, in percent: a whole number from 1 to 100 "
+            "(CloudFormation's MaxConcurrentPercentage)"
+        ),
+    ),
+    BadConfig(
+        "stackset-max-concurrent-count-zero",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "maxConcurrentCount": 0},
+            }
+        },
+        "rootguard:organization.stackSet.maxConcurrentCount",
+        "0",
+        expected=(
+            "accounts deployed at once: a whole number from 1 or more "
+            "(CloudFormation's MaxConcurrentCount)"
+        ),
+    ),
+    BadConfig(
+        "stackset-count-and-percentage",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {
+                    "targets": ["r-ab12"],
+                    "failureToleranceCount": 2,
+                    "failureTolerancePercentage": 10,
+                },
+            }
+        },
+        "rootguard:organization.stackSet.failureToleranceCount",
+        "2",
+        expected="either failureToleranceCount or failureTolerancePercentage, not both",
+    ),
+    BadConfig(
+        "stackset-failure-tolerance-percentage-negative",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "failureTolerancePercentage": -1},
+            }
+        },
+        "rootguard:organization.stackSet.failureTolerancePercentage",
+        "-1",
+        contains=("from 0 to 100",),
+    ),
+    BadConfig(
+        "stackset-concurrency-mode-unknown",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "concurrencyMode": "FAST"},
+            }
+        },
+        "rootguard:organization.stackSet.concurrencyMode",
+        "'FAST'",
+        expected="one of STRICT_FAILURE_TOLERANCE, SOFT_FAILURE_TOLERANCE",
+    ),
+    BadConfig(
+        "stackset-region-concurrency-unknown",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "regionConcurrency": "ALL"},
+            }
+        },
+        "rootguard:organization.stackSet.regionConcurrency",
+        "'ALL'",
+        expected="one of SEQUENTIAL, PARALLEL",
+    ),
+    BadConfig(
+        "stackset-on-account-removal-unknown",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"], "onAccountRemoval": "keep"},
+            }
+        },
+        "rootguard:organization.stackSet.onAccountRemoval",
+        "'keep'",
+        expected="one of delete, retain",
+    ),
+    BadConfig(
+        "central-account-id-not-an-id",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"]},
+                "logArchiveAccount": {"id": "log"},
+            }
+        },
+        "rootguard:organization.logArchiveAccount.id",
+        "'log'",
+        expected=ID_EXPECTED,
+    ),
+    BadConfig(
+        "central-account-role-not-a-role",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"]},
+                "securityAccount": {"id": TWO, "roleName": "no spaces"},
+            }
+        },
+        "rootguard:organization.securityAccount.roleName",
+        "'no spaces'",
+        expected="an IAM role name (1-64 of letters, digits and +=,.@_-)",
+    ),
+    BadConfig(
+        "payer-account-missing-for-delegated-admin",
+        {
+            "organization": {
+                "role": "delegatedAdmin",
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"]},
+            }
+        },
+        "rootguard:organization.role",
+        "'delegatedAdmin'",
+        contains=("organization.payerAccount",),
+    ),
+    BadConfig(
+        "payer-account-not-a-mapping",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"]},
+                "payerAccount": ONE,
+            }
+        },
+        "rootguard:organization.payerAccount",
+        f"'{ONE}'",
+        expected="a mapping with keys id, roleName",
+    ),
+    BadConfig(
+        "discovery-unknown-key",
+        {"accounts": {"fromOrganization": {"ous": ["r-ab12"], "excluded": [ONE]}}},
+        "rootguard:accounts.fromOrganization.excluded",
+        "['111111111111']",
+        verdict=NOT_A_KEY,
+        expected="one of exclude, ous, roleName",
+    ),
+    BadConfig(
+        "discovery-ous-missing",
+        {"accounts": {"fromOrganization": {"exclude": [ONE]}}},
+        "rootguard:accounts.fromOrganization.ous",
+        "missing",
+        expected="a non-empty list of OU ids or the root id (r-xxxx) for the whole organization",
+    ),
+    BadConfig(
+        "discovery-ou-not-an-ou",
+        {"accounts": {"fromOrganization": {"ous": ["Workloads"]}}},
+        "rootguard:accounts.fromOrganization.ous[0]",
+        "'Workloads'",
+        expected="an OU id (ou-xxxx-xxxxxxxx) or the organization root id (r-xxxx)",
+    ),
+    BadConfig(
+        "discovery-exclude-not-an-id",
+        {"accounts": {"fromOrganization": {"ous": ["r-ab12"], "exclude": ["prod"]}}},
+        "rootguard:accounts.fromOrganization.exclude[0]",
+        "'prod'",
+        expected=ID_EXPECTED,
+    ),
+    BadConfig(
+        "discovery-role-not-a-role",
+        {"accounts": {"fromOrganization": {"ous": ["r-ab12"], "roleName": "a b"}}},
+        "rootguard:accounts.fromOrganization.roleName",
+        "'a b'",
+        expected="an IAM role name (1-64 of letters, digits and +=,.@_-)",
+    ),
+    BadConfig(
+        "discovery-not-a-mapping",
+        {"accounts": {"fromOrganization": ["r-ab12"]}},
+        "rootguard:accounts.fromOrganization",
+        "['r-ab12']",
+        expected="a mapping with keys exclude, ous, roleName",
+    ),
+    BadConfig(
+        "stackset-not-a-mapping",
+        {"organization": {"rollout": "stackset", "stackSet": ["r-ab12"]}},
+        "rootguard:organization.stackSet",
+        "['r-ab12']",
+        contains=("a mapping with keys ", "targets"),
+    ),
+] + [
+    # The three central accounts share one model: each key of each, once.
+    BadConfig(
+        f"{account.lower()}-{key.lower()}-bad",
+        {
+            "organization": {
+                "rollout": "stackset",
+                "stackSet": {"targets": ["r-ab12"]},
+                f"{account}": value,
+            }
+        },
+        f"rootguard:organization.{account}{'.' + key if key else ''}",
+        shown,
+        contains=(expected,),
+    )
+    for account in ("logArchiveAccount", "securityAccount", "payerAccount")
+    for key, value, shown, expected in (
+        ("", "on", "'on'", "a mapping with keys id, roleName"),
+        ("id", {"id": "x"}, "'x'", ID_EXPECTED),
+        ("roleName", {"id": ONE, "roleName": "a b"}, "'a b'", "an IAM role name"),
+    )
 ]

@@ -163,7 +163,12 @@ def fake_engine(state: dict[str, Any]) -> types.ModuleType:
             return iter(self.plan.resources)
 
     def stream_program(
-        project_dir: Path, stack: str, *, preview: bool = False, config: Any = None
+        project_dir: Path,
+        stack: str,
+        *,
+        preview: bool = False,
+        config: Any = None,
+        accounts: Path | None = None,
     ) -> Stream:
         return Stream(project_dir, stack, preview, config)
 

@@ -25,6 +25,13 @@ from rootguard.config import (
     execution_frequencies,
     load_stack_config,
 )
+from rootguard.config_rollout import (
+    AccountDiscoveryConfig,
+    CentralAccountConfig,
+    OrganizationAccountsConfig,
+    SkipRecorderConfig,
+    StackSetConfig,
+)
 from rootguard.errors import UsageError
 from tests.config_cases import BAD_CONFIGS, MONITOR, ONE, TWO, BadConfig
 
@@ -165,6 +172,13 @@ def test_config_bad_values_cover_every_key() -> None:
             ("executionRole", ExecutionRoleConfig),
             ("organization", OrganizationConfig),
             ("organization.conformancePack", ConformancePackConfig),
+            ("organization.stackSet", StackSetConfig),
+            ("organization.stackSet.skipRecorder", SkipRecorderConfig),
+            ("organization.logArchiveAccount", CentralAccountConfig),
+            ("organization.securityAccount", CentralAccountConfig),
+            ("organization.payerAccount", CentralAccountConfig),
+            ("accounts", AccountDiscoveryConfig),
+            ("accounts.fromOrganization", OrganizationAccountsConfig),
         ]
         for key in (field.alias for field in model.model_fields.values())
     }

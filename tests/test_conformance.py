@@ -3,11 +3,8 @@ rootguard's own check (rootguard.conformance) covers what cfn-lint does not."""
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 import yaml
-from cfnlint.api import lint
 from rootguard.components.conformance_pack import (
     CIS_MANAGED_RULES,
     HARDWARE_MFA_RULE,
@@ -19,18 +16,13 @@ from rootguard.components.conformance_pack import (
 )
 
 from rootguard.conformance import check_template, frequencies, owners
+from tests.cfn_lint import cfn_lint_problems as lint_problems
 
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
 
 
-@functools.cache
 def cfn_lint_problems(body: str) -> tuple[str, ...]:
-    """cfn-lint's errors and warnings (informational findings are not problems)."""
-    return tuple(
-        f"{match.rule.id} line {match.linenumber}: {match.message}"
-        for match in lint(body, regions=LINT_REGIONS)
-        if match.rule.id[0] in "EW"
-    )
+    return lint_problems(body, LINT_REGIONS)
 
 
 def all_problems(body: str) -> list[str]:

@@ -238,6 +238,16 @@ def test_library_wheel_lambda_archive_files_come_from_the_wheel(installed: Insta
         assert assets["root_account_rule.py"]["sha256"] == digest
 
 
+def test_library_wheel_member_template_is_read_from_the_installed_package(
+    installed: Installed,
+) -> None:
+    # importlib.resources in the fresh environment finds the template the wheel installed.
+    shipped = installed.report["member_template"]
+    source = ROOT / "components" / "templates" / "member-baseline.yaml"
+    assert shipped["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert Path(shipped["module"]).resolve().is_relative_to(installed.site_packages.resolve())
+
+
 def test_library_wheel_console_script_runs_from_the_wheel(installed: Installed) -> None:
     result = _run([str(installed.venv / "bin" / "rootguard"), "--version"], env=_clean_env())
     assert result.stdout.strip() == f"rootguard {rootguard.__version__}"

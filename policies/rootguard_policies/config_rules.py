@@ -1,5 +1,12 @@
 """AWS Config rules and conformance packs: creation order, custom-rule invocation and
-the organization conformance pack's delivery bucket."""
+the organization conformance pack's delivery bucket.
+
+Ordering covers organization rules and packs too, where the stack creates the member
+accounts' recorders with CloudFormation (a StackSet's instances, a management account's
+stacks, see `templates`): "Every Organization account except those configured in the
+excludedAccounts argument must have a Configuration Recorder ... before the rule will
+successfully create or update" (pulumi-aws, aws.cfg.OrganizationManagedRule).
+"""
 
 from __future__ import annotations
 
@@ -18,12 +25,15 @@ from pulumi_policy import (
 
 from .placement import DEFAULT_ACCOUNT, Placement
 from .stack import StackIndex, depends_on, display_name
+from .templates import creating_targets
 from .tokens import (
     CONFIG_RULE,
     DELIVERY_CHANNEL,
     LAMBDA_FUNCTION,
     LAMBDA_PERMISSION,
     ORG_CONFORMANCE_PACK,
+    ORG_CUSTOM_RULE,
+    ORG_MANAGED_RULE,
     RECORDER,
     RECORDER_STATUS,
 )
@@ -63,7 +73,40 @@ def config_ordering_validator(args: StackValidationArgs, report_violation: Repor
             "NoAvailableDeliveryChannelException."
         ),
     )
+    _check_organization_order(stack, undecided, report_violation)
     undecided.settle()
+
+
+RECORDER_TEMPLATE_TYPE = "AWS::Config::ConfigurationRecorder"
+
+
+def _check_organization_order(
+    stack: StackIndex, undecided: Undecided, report_violation: ReportViolation
+) -> None:
+    """Each organization rule or pack must depend on every Stack and StackSetInstance of
+    its region whose template creates a recorder."""
+    recording = creating_targets(stack, RECORDER_TEMPLATE_TYPE)
+    if not recording:
+        return
+    for rule in stack.of_type(ORG_CONFORMANCE_PACK, ORG_MANAGED_RULE, ORG_CUSTOM_RULE):
+        place = stack.placement(rule)
+        if place is None:
+            if any(not depends_on(rule, [target.resource]) for target, _ in recording):
+                undecided.note_error(stack.unplaced_reason(rule), rule.name)
+            continue
+        missing = [
+            target.resource.name
+            for target, _ in recording
+            if target.region == place.region and not depends_on(rule, [target.resource])
+        ]
+        if missing:
+            report_violation(
+                f"The organization rule or conformance pack {rule.name} must depend on the "
+                f"CloudFormation stacks that create the AWS Config recorders of "
+                f"{place.region_label} ({', '.join(missing)}); AWS creates its rules in "
+                "every member account, and they fail where no recorder exists yet.",
+                rule.urn,
+            )
 
 
 def _check_order(

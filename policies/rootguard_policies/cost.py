@@ -1,4 +1,13 @@
-"""Cost Anomaly Detection: every account alerts someone, and subscriptions are valid."""
+"""Cost Anomaly Detection: every account alerts someone, and subscriptions are valid.
+
+A subscription naming a linked-account monitor (DIMENSIONAL, dimension LINKED_ACCOUNT)
+covers every account of the organization: "AWS managed monitors automatically track up
+to the top 5,000 values by cost within a dimension ... If you start incurring cost in a
+new value of your chosen dimension, it will automatically be analyzed" (Billing and Cost
+Management API reference, AnomalyMonitor `MonitorType`). It sees the linked accounts
+when it is in the management (payer) account, where an organization stack puts it; so
+it covers too the accounts a StackSet reaches through its target OUs (`templates`).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +25,12 @@ from pulumi_policy import (
 
 from .placement import the_account
 from .stack import StackIndex, account_urn, display_name, of_types, sources_of
+from .templates import MEMBER_ACCOUNT, reaches_members, the_accounts_reached
 from .tokens import ANOMALY_MONITOR, ANOMALY_SUBSCRIPTION
 from .values import Undecided, as_list, is_unknown, read
+
+LINKED_ACCOUNT = ("DIMENSIONAL", "LINKED_ACCOUNT")
+"""(monitorType, monitorDimension) of a monitor that evaluates every linked account."""
 
 MAX_EMAIL_SUBSCRIBERS = 10
 EMAIL_FREQUENCIES = ("DAILY", "WEEKLY")
@@ -45,6 +58,21 @@ def _named_monitors(
     return named, bool(named or known), unknown
 
 
+def _linked_accounts(stack: StackIndex, monitors: list[PolicyResource]) -> Any:
+    """True when one of the monitors evaluates every linked account, False when none
+    does, the sentinel of an unknown type or dimension that may decide it."""
+    pending: Any = False
+    for monitor in monitors:
+        props = stack.props(monitor)
+        kind = (props.get("monitorType"), props.get("monitorDimension"))
+        if kind == LINKED_ACCOUNT:
+            return True
+        unknown = next((v for v in kind if is_unknown(v)), None)
+        if unknown is not None and pending is False:
+            pending = unknown
+    return pending
+
+
 def _subscription_account(stack: StackIndex, subscription: PolicyResource) -> str | None:
     account_id = stack.props(subscription).get("accountId")
     if isinstance(account_id, str) and account_id and not is_unknown(account_id):
@@ -61,9 +89,15 @@ def cost_anomaly_alerts_present_validator(
     alerting: set[str] = set()
     maybe_alerting: dict[str | None, tuple[Any, ...]] = {}
     in_subscription: set[str] = set()
+    everywhere: Any = False  # a subscription naming a linked-account monitor
     for subscription in stack.of_type(ANOMALY_SUBSCRIPTION):
         named, names_any, unknown = _named_monitors(stack, subscription, monitors)
         in_subscription.update(m.urn for m in named)
+        linked = _linked_accounts(stack, named)
+        if linked is True or (is_unknown(linked) and everywhere is False):
+            everywhere = linked
+        if is_unknown(linked):
+            maybe_alerting[None] = (linked, subscription.name, "monitorArnLists")
         account = _subscription_account(stack, subscription)
         if account is None:
             reason = stack.unaccounted_reason(subscription)
@@ -74,10 +108,27 @@ def cost_anomaly_alerts_present_validator(
             maybe_alerting[account] = (unknown, subscription.name, "monitorArnLists")
 
     first_of_account, unaccounted = stack.first_of_each_account()
-    for resource in unaccounted:
-        undecided.note_error(stack.unaccounted_reason(resource), resource.name)
-    for account, resource in first_of_account.items():
-        if account in alerting:
+    if everywhere is not True:
+        for resource in unaccounted:
+            undecided.note_error(stack.unaccounted_reason(resource), resource.name)
+    members = reaches_members(stack)
+    judged: dict[str, PolicyResource] = dict(first_of_account)
+    if members:
+        judged[MEMBER_ACCOUNT] = members[0].source
+    for account, resource in judged.items():
+        if account in alerting or everywhere is True:
+            continue
+        if account == MEMBER_ACCOUNT:
+            if is_unknown(everywhere):
+                undecided.note(everywhere, resource.name, "monitorType")
+                continue
+            report_violation(
+                f"{the_accounts_reached(members)} must be watched by a Cost Anomaly "
+                "Detection subscription naming a linked-account monitor (monitorType "
+                "DIMENSIONAL, monitorDimension LINKED_ACCOUNT) in the management account; "
+                "a monitor of one account does not see the others' bills.",
+                resource.urn,
+            )
             continue
         maybe = maybe_alerting.get(account) or maybe_alerting.get(None)
         if maybe is not None:

@@ -1,4 +1,10 @@
-"""The S3 buckets AWS Config delivers to: no public access, TLS only."""
+"""The S3 buckets AWS Config delivers to: no public access, TLS only.
+
+The delivery buckets are those the stack's delivery channels name, and those the
+delivery channels of its CloudFormation templates name (`AWS::Config::DeliveryChannel`
+`S3BucketName`, evaluated with the Stack's or StackSet's parameters, see `templates`):
+an organization's central bucket, which every member account's channel writes to.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ from pulumi_policy import (
 )
 
 from .iam import covers_every, everyone, matches, statements
-from .stack import StackIndex, display_name
+from .stack import StackIndex, display_name, of_types, sources_of
+from .templates import TemplateResource, every_template_resource
 from .tokens import (
     ACCOUNT_PUBLIC_ACCESS_BLOCK,
     BUCKET_POLICY,
@@ -39,7 +46,24 @@ def delivery_buckets(stack: StackIndex) -> dict[str, PolicyResource]:
     for channel in stack.of_type(DELIVERY_CHANNEL):
         for bucket in stack.references(channel, "s3BucketName", BUCKETS):
             found.setdefault(bucket.urn, bucket)
+    for template_channel in every_template_resource(stack, TEMPLATE_DELIVERY_CHANNEL):
+        if template_channel.created is False:
+            continue
+        for bucket in template_channel_buckets(stack, template_channel):
+            found.setdefault(bucket.urn, bucket)
     return found
+
+
+TEMPLATE_DELIVERY_CHANNEL = "AWS::Config::DeliveryChannel"
+
+
+def template_channel_buckets(stack: StackIndex, channel: TemplateResource) -> list[PolicyResource]:
+    """The stack's buckets a template's delivery channel names (`S3BucketName`)."""
+    name = channel.properties.get("S3BucketName")
+    if is_unknown(name):
+        # A parameter computed from another resource's output: the graph says which.
+        return sources_of(channel.deployment.source, "parameters", of_types(BUCKETS))
+    return stack.references_value(name, BUCKETS)
 
 
 def attached(stack: StackIndex, token: str, bucket: PolicyResource) -> list[PolicyResource]:

@@ -15,6 +15,13 @@ Which identity (Config developer guide, "Permissions for the Amazon S3 Bucket" a
   (both the role's policies and the bucket policy must allow it) and then the service
   principal.
 
+The delivery channels of the stack's CloudFormation templates count too (see
+`templates`): a StackSet's member baseline delivers, in every account of its target OUs,
+to the organization's central bucket, with the template's recorder role or the
+service-linked role. Their delivery is judged for each account the template lands in (the
+OUs' accounts once, as `templates.MEMBER_ACCOUNT`), with the role's policies as the
+template writes them.
+
 Judged from what the stack declares only: a channel whose bucket, recorder or role the
 stack does not declare, or a role with an undeclared managed policy that might allow
 the write, is not judged.
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +43,22 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .delivery import attached
+from .delivery import TEMPLATE_DELIVERY_CHANNEL, attached, template_channel_buckets
 from .iam import ALLOW, DENY, Request, decide
-from .placement import DEFAULT_ACCOUNT, Placement
-from .roles import role_policies
+from .placement import DEFAULT_ACCOUNT, Placement, account_label
+from .roles import RolePolicies, role_policies
 from .stack import StackIndex, display_name
+from .templates import (
+    MEMBER_ACCOUNT,
+    MEMBER_ACCOUNT_ID,
+    Reference,
+    TemplateResource,
+    every_template_resource,
+    is_resolved,
+    partition_of,
+)
 from .tokens import BUCKET_POLICY, BUCKETS, DELIVERY_CHANNEL, IAM_ROLE, RECORDER
-from .values import Undecided, is_unknown
+from .values import Undecided, as_list, is_unknown
 
 CONFIG_PRINCIPAL = ("Service", "config.amazonaws.com")
 SERVICE_LINKED_ROLE = ":role/aws-service-role/config.amazonaws.com/"
@@ -77,6 +94,12 @@ def config_delivery_writable_validator(
             undecided.note(*problem)
         elif problem is not None:
             report_violation(problem, channel.urn)
+    for template_channel in every_template_resource(stack, TEMPLATE_DELIVERY_CHANNEL):
+        problem = _template_channel_problem(stack, template_channel)
+        if isinstance(problem, tuple):
+            undecided.note(*problem)
+        elif problem is not None:
+            report_violation(problem, template_channel.deployment.source.urn)
     undecided.settle()
 
 
@@ -130,13 +153,16 @@ def _delivery_identity(
     return None  # a role the stack does not declare
 
 
-def _bucket_problem(
-    stack: StackIndex,
-    place: Placement,
-    prefix: str,
-    identity: PolicyResource | str,
-    bucket: PolicyResource,
-) -> str | Pending | None:
+@dataclass(frozen=True)
+class _BucketPolicies:
+    """A delivery bucket's ARN and the documents of its policies."""
+
+    arn: str
+    documents: list[Any]
+
+
+def _bucket_documents(stack: StackIndex, bucket: PolicyResource) -> _BucketPolicies | Pending:
+    """The bucket's ARN and its policies' documents, or the unknown that decides them."""
     bucket_props = stack.props(bucket)
     name = bucket_props.get("bucket")
     arn = bucket_props.get("arn")
@@ -155,6 +181,38 @@ def _bucket_problem(
         return (inline, bucket.name, "policy")
     if inline is not None:
         documents.append(inline)
+    return _BucketPolicies(arn, documents)
+
+
+def _key_prefix(prefix: str) -> str:
+    return f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+
+
+def _delivery(
+    account: str, shown: str, region: str, arn: str, prefix: str, documents: list[Any]
+) -> _Delivery:
+    key_prefix = _key_prefix(prefix)
+    return _Delivery(
+        account=account,
+        region=region,
+        bucket_arn=arn,
+        object_arn=f"{arn}/{key_prefix}AWSLogs/{account}/Config/{region}/2026/1/1/x.gz",
+        where=f"`{key_prefix}AWSLogs/{shown}/Config/`",
+        documents=documents,
+    )
+
+
+def _bucket_problem(
+    stack: StackIndex,
+    place: Placement,
+    prefix: str,
+    identity: PolicyResource | str,
+    bucket: PolicyResource,
+) -> str | Pending | None:
+    found = _bucket_documents(stack, bucket)
+    if isinstance(found, tuple):
+        return found
+    arn, documents = found.arn, found.documents
     bucket_account = stack.account(bucket)
     # The default account's id is not in any input: try every id the documents name.
     accounts = (
@@ -162,19 +220,11 @@ def _bucket_problem(
         if place.account != DEFAULT_ACCOUNT
         else sorted(set(_ACCOUNT_ID.findall(json.dumps(documents)))) or [_SAMPLE_ACCOUNT]
     )
-    key_prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
     cross_account = bucket_account is not None and bucket_account != place.account
     problems: list[str | Pending] = []
     for account in accounts:
         shown = account if place.account != DEFAULT_ACCOUNT else "<account id>"
-        delivery = _Delivery(
-            account=account,
-            region=place.region,
-            bucket_arn=arn,
-            object_arn=f"{arn}/{key_prefix}AWSLogs/{account}/Config/{place.region}/2026/1/1/x.gz",
-            where=f"`{key_prefix}AWSLogs/{shown}/Config/`",
-            documents=documents,
-        )
+        delivery = _delivery(account, shown, place.region, arn, prefix, documents)
         problem: str | Pending | None
         if identity == SERVICE_LINKED_ROLE:
             problem = _service_principal_problem(delivery)
@@ -218,13 +268,36 @@ def _service_principal_problem(delivery: _Delivery) -> str | None:
 def _role_problem(
     stack: StackIndex, role: PolicyResource, delivery: _Delivery, cross_account: bool
 ) -> str | Pending | None:
-    account, where = delivery.account, delivery.where
     role_props = stack.props(role)
     role_arn = role_props.get("arn")
     if not (isinstance(role_arn, str) and not is_unknown(role_arn)):
         role_name = role_props.get("name")
         known_name = isinstance(role_name, str) and not is_unknown(role_name)
-        role_arn = f"arn:aws:iam::{account}:role/{role_name}" if known_name else None
+        role_arn = f"arn:aws:iam::{delivery.account}:role/{role_name}" if known_name else None
+    problem = _role_write_problem(
+        role.name, role_arn, role_policies(stack, role), delivery, cross_account
+    )
+    if problem is _ROLE_ARN_UNKNOWN:
+        # The bucket policy may name the role by the ARN a preview does not know yet.
+        unknown = role_props.get("arn")
+        return (unknown if is_unknown(unknown) else role_props.get("name"), role.name, "arn")
+    return problem
+
+
+_ROLE_ARN_UNKNOWN = ("role arn unknown",)
+
+
+def _role_write_problem(
+    name: str,
+    role_arn: str | None,
+    policies: RolePolicies,
+    delivery: _Delivery,
+    cross_account: bool,
+) -> str | Pending | None:
+    """Why the recorder's role `name` (ARN `role_arn`, None while unknown; identity
+    policies `policies`) cannot write the delivery, or Config's service principal either
+    when the bucket is another account's; `_ROLE_ARN_UNKNOWN` when the unknown ARN decides."""
+    account, where = delivery.account, delivery.where
     context: dict[str, str | None] = {
         "s3:x-amz-acl": "bucket-owner-full-control",
         "aws:SecureTransport": "true",
@@ -234,21 +307,19 @@ def _role_problem(
     if role_arn is not None:
         context["aws:PrincipalArn"] = role_arn
     request = Request("s3:PutObject", delivery.object_arn, None, context)
-    identity, pending = role_policies(stack, role).decide(request)
+    identity, pending = policies.decide(request)
     if pending is not None:
         return pending
     if role_arn is None:
         if identity == ALLOW and not cross_account:
             return None
-        # The bucket policy may name the role by the ARN a preview does not know yet.
-        unknown = role_props.get("arn")
-        return (unknown if is_unknown(unknown) else role_props.get("name"), role.name, "arn")
+        return _ROLE_ARN_UNKNOWN
     principal = ("AWS", role_arn)
     resource_verdict = decide(
         delivery.documents, Request("s3:PutObject", delivery.object_arn, principal, context)
     )
     if DENY in (identity, resource_verdict):
-        return f"a policy denies the recorder's role {role.name} s3:PutObject on {where}"
+        return f"a policy denies the recorder's role {name} s3:PutObject on {where}"
     if cross_account:
         if identity in (ALLOW, None) and resource_verdict in (ALLOW, None):
             return None
@@ -257,7 +328,7 @@ def _role_problem(
         if fallback is None:
             return None
         return (
-            f"the bucket is in another account; neither the recorder's role {role.name} "
+            f"the bucket is in another account; neither the recorder's role {name} "
             f"(allowed by its policies and the bucket policy) nor config.amazonaws.com may "
             f"put objects under {where}"
         )
@@ -265,10 +336,137 @@ def _role_problem(
         return None
     return (
         f"Config delivers to a bucket of its own account with the recorder's role "
-        f"{role.name}, and neither its policies nor the bucket policy allow it s3:PutObject "
+        f"{name}, and neither its policies nor the bucket policy allow it s3:PutObject "
         f"on {where} (AWS_ConfigRole grants reads only; a statement for the "
         "config.amazonaws.com principal does not apply to the role)"
     )
+
+
+# --- the delivery channels of the stack's templates -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _TemplateRole:
+    """A template's recorder role: its name, ARN (None while unknown) and policies."""
+
+    name: str
+    arn: str | None
+    policies: RolePolicies
+
+
+def _template_identity(
+    channel: TemplateResource, account_id: str
+) -> _TemplateRole | str | Pending | None:
+    """What the template's recorder (where the channel lands) delivers with: its role,
+    `SERVICE_LINKED_ROLE`, None when not judged, or the deciding unknown."""
+    deployment, target = channel.deployment, channel.target
+    recorders = [
+        r
+        for r in deployment.resources(
+            TEMPLATE_RECORDER, target, channel.account, channel.region, account_id
+        )
+        if r.created is not False
+    ]
+    if not recorders:
+        return None  # the recorder lives outside the template
+    recorder = recorders[0]
+    arn = recorder.properties.get("RoleARN")
+    if is_unknown(arn):
+        return (arn, recorder.name, "RoleARN")
+    if isinstance(arn, str) and SERVICE_LINKED_ROLE in arn:
+        return SERVICE_LINKED_ROLE
+    if not isinstance(arn, Reference):
+        return None  # a role the template does not declare
+    role = next(
+        (
+            r
+            for r in deployment.resources(
+                TEMPLATE_ROLE, target, channel.account, channel.region, account_id
+            )
+            if r.logical_id == arn.logical_id
+        ),
+        None,
+    )
+    if role is None:
+        return None
+    policies = RolePolicies()
+    source = deployment.source
+    for item in as_list(role.properties.get("Policies")):
+        document = item.get("PolicyDocument") if isinstance(item, Mapping) else None
+        if is_unknown(document) or is_resolved(document):
+            policies.documents.append((source, "templateBody", document))
+        else:
+            return None  # computed in a way the stack does not tell
+    for managed in as_list(role.properties.get("ManagedPolicyArns")):
+        if isinstance(managed, str) and not is_unknown(managed):
+            policies.undeclared.append(managed)
+        else:
+            return None
+    role_name = role.properties.get("RoleName")
+    role_arn = (
+        f"arn:{partition_of(channel.region)}:iam::{account_id}:role/{role_name}"
+        if isinstance(role_name, str) and not is_unknown(role_name)
+        else None
+    )
+    return _TemplateRole(role.name, role_arn, policies)
+
+
+def _template_channel_problem(stack: StackIndex, channel: TemplateResource) -> str | Pending | None:
+    """As `_channel_problem`, for a delivery channel of a template where it lands."""
+    if channel.created is False:
+        return None
+    buckets = template_channel_buckets(stack, channel)
+    if not buckets:
+        return None  # the bucket lives outside the stack
+    prefix = channel.properties.get("S3KeyPrefix", "")
+    if is_unknown(prefix):
+        return (prefix, channel.name, "S3KeyPrefix")
+    if not isinstance(prefix, str):
+        return None  # computed in a way the stack does not tell
+    account = channel.account
+    account_id = account if _ACCOUNT_ID.fullmatch(account) else MEMBER_ACCOUNT_ID
+    identity = _template_identity(channel, account_id)
+    if identity is None or isinstance(identity, tuple):
+        return identity
+    where = (
+        f"the accounts the StackSet {channel.deployment.source.name} reaches through its target OUs"
+        if account == MEMBER_ACCOUNT
+        else account_label(account)
+    )
+    for bucket in buckets:
+        found = _bucket_documents(stack, bucket)
+        if isinstance(found, tuple):
+            return found
+        arn, documents = found.arn, found.documents
+        shown = account_id if account != MEMBER_ACCOUNT else "<account id>"
+        delivery = _delivery(account_id, shown, channel.region, arn, prefix, documents)
+        bucket_account = stack.account(bucket)
+        problem: str | Pending | None
+        if identity == SERVICE_LINKED_ROLE:
+            problem = _service_principal_problem(delivery)
+        else:
+            assert isinstance(identity, _TemplateRole)
+            cross_account = bucket_account != account
+            problem = _role_write_problem(
+                identity.name, identity.arn, identity.policies, delivery, cross_account
+            )
+            if problem is _ROLE_ARN_UNKNOWN:
+                return None  # a role name the template computes: not judged
+        if isinstance(problem, tuple):
+            return problem
+        if problem is not None:
+            return (
+                f"The AWS Config delivery channel {channel.name} ({where}, {channel.region}) "
+                f"must be able to write to bucket "
+                f"{display_name(bucket, stack.props(bucket), 'bucket')}: {problem}; otherwise "
+                "delivery fails (InsufficientDeliveryPolicyException) and no configuration "
+                "history is kept."
+            )
+    return None
+
+
+TEMPLATE_RECORDER = "AWS::Config::ConfigurationRecorder"
+TEMPLATE_ROLE = "AWS::IAM::Role"
 
 
 config_delivery_writable = StackValidationPolicy(

@@ -14,14 +14,21 @@ Two ways count (see `events` for how AWS delivers root activity):
   of them; sign-ins need global service events), delivering to a CloudWatch Logs group
   with a metric filter matching the root events, and an alarm with actions on its metric.
 
-The regions are those of the stack's AWS resources; the accounts those the stack
-deploys AWS resources into.
+The regions are those of the stack's AWS resources and of its CloudFormation stack
+instances; the accounts those the stack deploys AWS resources into, and, when a StackSet
+reaches the accounts of OUs, those accounts too (judged once per StackSet, as
+`MEMBER_ACCOUNT`, with that StackSet's templates only: an account of its OUs gets its
+stacks, and perhaps no other StackSet's). The
+rules and targets of the stack's CloudFormation templates count where the templates land
+(see `templates`): the member baseline's forwarder on each account's default bus, sending
+to the organization's bus, on which the stack's rule alarms.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -42,6 +49,18 @@ from .events import (
 )
 from .placement import DEFAULT_ACCOUNT, Placement, the_account
 from .stack import StackIndex, account_urn
+from .templates import (
+    MEMBER_ACCOUNT,
+    MEMBER_ACCOUNT_ID,
+    Deployment,
+    Reference,
+    TemplateResource,
+    is_resolved,
+    reaches_members,
+    template_regions,
+    template_resources,
+    the_accounts_reached,
+)
 from .tokens import (
     EVENT_BUS,
     EVENT_RULE,
@@ -52,6 +71,8 @@ from .tokens import (
     TRAIL,
 )
 from .values import Undecided, as_list, decode_json, dig, is_unknown
+
+EVENTS_RULE_TYPE = "AWS::Events::Rule"
 
 ANY_OTHER_REGION = "a region no resource names"
 """Stands for the region a preview does not know yet: only what covers every region
@@ -87,6 +108,20 @@ def _known(value: Any) -> bool:
     return value is not None and not is_unknown(value)
 
 
+@dataclass(frozen=True)
+class _TemplateTarget:
+    """A target written inline in a template's AWS::Events::Rule (`Targets`): its
+    evaluated `Arn`, and the resources the template's parameters flow from (what an
+    unknown ARN may be during a preview)."""
+
+    name: str
+    arn: Any
+    sources: tuple[PolicyResource, ...]
+
+
+Rule = PolicyResource | TemplateResource
+
+
 class _Alarms:
     """What alarms root activity in a stack: EventBridge rules and trail metric filters."""
 
@@ -94,8 +129,10 @@ class _Alarms:
         self.stack = stack
         self.trails = stack.of_type(TRAIL)
         self._filter_index: list[tuple[PolicyResource, set[str], Any]] | None = None
-        self._targets: dict[str, list[PolicyResource]] = {}
+        self._targets: dict[str, list[PolicyResource | _TemplateTarget]] = {}
         self._patterns: dict[str, Any] = {}  # event patterns parsed once per rule
+        self.members_of: Deployment | None = None
+        """While judging MEMBER_ACCOUNT: the StackSet whose target OUs' accounts they are."""
 
     # --- one event, covered? ---------------------------------------------------------------
     def covers(self, account: str, region: str, event: RootEvent) -> Verdict:
@@ -105,11 +142,12 @@ class _Alarms:
 
     # --- EventBridge -------------------------------------------------------------------------
     def _rules_on(
-        self, account: str, region: str, bus: str
-    ) -> list[tuple[PolicyResource, Verdict]]:
-        """Rules on `bus` of the account and region; a rule whose placement or bus is
-        unknown is listed with the unknown."""
-        found: list[tuple[PolicyResource, Verdict]] = []
+        self, account: str, region: str, bus: str, account_id: str | None = None
+    ) -> list[tuple[Rule, Verdict]]:
+        """Rules on `bus` of the account and region, the stack's and its templates'
+        (evaluated for AWS::AccountId `account_id`); a rule whose placement, bus or
+        template condition is unknown is listed with the unknown."""
+        found: list[tuple[Rule, Verdict]] = []
         for rule in self.stack.at(EVENT_RULE, Placement(account, region)):
             on_bus = _bus_name(self.stack.props(rule).get("eventBusName"))
             if is_unknown(on_bus):
@@ -119,17 +157,35 @@ class _Alarms:
         for rule in self.stack.at(EVENT_RULE, None):
             reason = self.stack.unplaced_reason(rule)
             found.append((rule, (reason.unknown_type_sentinel, rule.name, *reason.props)))
+        for template_rule in template_resources(
+            self.stack, EVENTS_RULE_TYPE, account, region, account_id, self.members_of
+        ):
+            on_bus = _bus_name(template_rule.properties.get("EventBusName"))
+            if is_unknown(on_bus):
+                found.append((template_rule, (on_bus, template_rule.name, "EventBusName")))
+            elif on_bus == bus and template_rule.created is not False:
+                created = template_rule.created
+                here: Verdict = True if created else ("", template_rule.name, "Condition")
+                found.append((template_rule, here))
         return found
 
     def _by_rule(self, account: str, region: str, event: RootEvent, *, hops: int = 1) -> Verdict:
         verdicts: list[Verdict] = []
-        for rule, here in self._rules_on(account, region, "default"):
+        account_id = str(event.event.get("account", ""))
+        for rule, here in self._rules_on(account, region, "default", account_id):
             verdicts.append(_combine_all([here, self._rule_alarms(rule, event, hops)]))
         return _combine_any(verdicts)
 
-    def _rule_alarms(self, rule: PolicyResource, event: RootEvent, hops: int) -> Verdict:
-        props = self.stack.props(rule)
-        state, pattern = props.get("state"), props.get("eventPattern")
+    def _rule_alarms(self, rule: Rule, event: RootEvent, hops: int) -> Verdict:
+        if isinstance(rule, TemplateResource):
+            state = rule.properties.get("State")
+            pattern = rule.properties.get("EventPattern")
+            if not is_unknown(pattern) and not is_resolved(pattern):
+                return False  # computed in a way the stack does not tell: not judged as
+                # catching anything
+        else:
+            props = self.stack.props(rule)
+            state, pattern = props.get("state"), props.get("eventPattern")
         if is_unknown(state):
             return (state, rule.name, "state")
         if hops >= 1 and not delivered(event, state):
@@ -138,18 +194,28 @@ class _Alarms:
             return False
         if is_unknown(pattern):
             return (pattern, rule.name, "eventPattern")
-        parsed = self._patterns.get(rule.urn)
+        key = rule.key if isinstance(rule, TemplateResource) else rule.urn
+        parsed = self._patterns.get(key)
         if parsed is None:
-            parsed = self._patterns[rule.urn] = decode_json(pattern)
+            parsed = self._patterns[key] = decode_json(pattern)
         if pattern_matches(parsed, event.event) is False:
             return False
         return _combine_any(
             self._target_alarms(t, rule, event, hops) for t in self._targets_of(rule)
         )
 
-    def _targets_of(self, rule: PolicyResource) -> list[PolicyResource]:
+    def _targets_of(self, rule: Rule) -> list[PolicyResource | _TemplateTarget]:
         """The rule's targets: they name it, in its account and region (names are
-        per region)."""
+        per region); a template's rule lists its own."""
+        if isinstance(rule, TemplateResource):
+            sources = tuple(rule.deployment.source.property_dependencies.get("parameters", []))
+            sources += tuple(
+                rule.target.resource.property_dependencies.get("parameterOverrides", [])
+            )
+            return [
+                _TemplateTarget(f"{rule.name}/{dig(t, 'Id') or index}", dig(t, "Arn"), sources)
+                for index, t in enumerate(as_list(rule.properties.get("Targets")))
+            ]
         found = self._targets.get(rule.urn)
         if found is None:
             place = self.stack.placement(rule)
@@ -162,12 +228,19 @@ class _Alarms:
         return found
 
     def _target_alarms(
-        self, target: PolicyResource, rule: PolicyResource, event: RootEvent, hops: int
+        self, target: PolicyResource | _TemplateTarget, rule: Rule, event: RootEvent, hops: int
     ) -> Verdict:
-        arn = self.stack.props(target).get("arn")
+        if isinstance(target, _TemplateTarget):
+            arn, sources = target.arn, list(target.sources)
+            if not is_unknown(arn) and (isinstance(arn, Reference) or not is_resolved(arn)):
+                # A resource of the template itself, or computed in a way the stack does
+                # not tell: not judged (as a bus the stack declares no rule on).
+                return True
+        else:
+            arn = self.stack.props(target).get("arn")
+            sources = target.property_dependencies.get("arn", [])
         if is_unknown(arn):
             # Computed from another resource's output: the graph says which.
-            sources = target.property_dependencies.get("arn", [])
             if not sources or any(r.resource_type == EVENT_BUS for r in sources):
                 return (arn, target.name, "arn")
             return True  # a topic's, queue's or function's ARN: someone hears of it
@@ -178,7 +251,11 @@ class _Alarms:
             return False
         account, region, name = bus
         receiving = self._rules_on(account, region, name)
-        if self.stack.account(rule) == DEFAULT_ACCOUNT:
+        if isinstance(rule, TemplateResource):
+            rule_account: str | None = rule.account
+        else:
+            rule_account = self.stack.account(rule)
+        if rule_account == DEFAULT_ACCOUNT:
             # The default account's id is in no input: its own bus may be the one named.
             receiving += self._rules_on(DEFAULT_ACCOUNT, region, name)
         if not receiving:
@@ -412,10 +489,19 @@ def root_activity_alarmed_validator(
             regions.add(placement.region)
         elif stack.account(resource) is not None and unplaced is None:
             unplaced = resource
-    for account, resource in first_of_account.items():
+    regions |= template_regions(stack)
+    judged: list[tuple[str, PolicyResource, Deployment | None]] = [
+        (account, resource, None) for account, resource in first_of_account.items()
+    ]
+    judged += [(MEMBER_ACCOUNT, d.source, d) for d in reaches_members(stack)]
+    for account, resource, members_of in judged:
+        alarms.members_of = members_of
         # The default account's id is in no input: judge it as each id the patterns name
         # (a pattern written for it names it), and pass if one of them is covered.
-        ids = [account] if account != DEFAULT_ACCOUNT else _pattern_account_ids(stack)
+        if account == MEMBER_ACCOUNT:
+            ids = [MEMBER_ACCOUNT_ID]
+        else:
+            ids = [account] if account != DEFAULT_ACCOUNT else _pattern_account_ids(stack)
         results = [_uncovered(alarms, account, account_id, regions) for account_id in ids]
         missing, pending = min(results, key=lambda result: len(result[0]))
         if unplaced is not None and not missing:
@@ -429,12 +515,13 @@ def root_activity_alarmed_validator(
                 reason = stack.unplaced_reason(unplaced)
                 pending = pending or (reason.unknown_type_sentinel, unplaced.name, *reason.props)
         if missing:
+            subject = the_accounts_reached([members_of]) if members_of else the_account(account)
             report_violation(
-                f"{the_account(account)} must have root activity alarmed: no EventBridge "
+                f"{subject} must have root activity alarmed: no EventBridge "
                 "rule with a target (in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, "
                 "so that read-only calls count) and no trail metric filter with an alarm "
                 f"catches root activity there: {'; '.join(missing)}.",
-                account_urn(resource),
+                resource.urn if members_of else account_urn(resource),
             )
         elif isinstance(pending, tuple):
             undecided.note(*pending)

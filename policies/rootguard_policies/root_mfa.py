@@ -1,12 +1,17 @@
 """Root-account MFA coverage: every account the stack deploys into is evaluated by
-AWS Config's ROOT_ACCOUNT_MFA_ENABLED managed rule."""
+AWS Config's ROOT_ACCOUNT_MFA_ENABLED managed rule.
+
+An organization stack that fans out with StackSets deploys into the accounts of its
+target OUs too: they are judged once, as `templates.MEMBER_ACCOUNT`, and are covered by
+an organization managed rule or conformance pack with the rule (the StackSet's template
+holding their recorder), or by the rule in the template itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
@@ -16,35 +21,23 @@ from pulumi_policy import (
 
 from .placement import the_account
 from .stack import StackIndex, account_urn
+from .templates import (
+    MEMBER_ACCOUNT,
+    parse_template,
+    reaches_members,
+    template_resources,
+    the_accounts_reached,
+)
 from .tokens import CONFIG_RULE, ORG_CONFORMANCE_PACK, ORG_MANAGED_RULE
 from .values import Undecided, as_list, dig, is_unknown
 
 ROOT_MFA_RULE = "ROOT_ACCOUNT_MFA_ENABLED"
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """A YAML loader that reads CloudFormation short-form tags (!Ref, !Sub...) as plain
-    values, so conformance pack templates parse."""
-
-
-def _untagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_scalar(node)
-
-
-_TemplateLoader.add_multi_constructor("!", _untagged)
-
-
 def template_has_root_mfa_rule(template: str) -> bool:
     """True when a conformance pack template (YAML or JSON) declares an AWS-owned
     ROOT_ACCOUNT_MFA_ENABLED rule."""
-    try:
-        parsed = yaml.load(template, Loader=_TemplateLoader)  # a SafeLoader subclass
-    except yaml.YAMLError:
-        return False
+    parsed = parse_template(template)
     resources = parsed.get("Resources") if isinstance(parsed, Mapping) else None
     if not isinstance(resources, Mapping):
         return False
@@ -124,6 +117,21 @@ def _coverage(stack: StackIndex) -> _Coverage:
     return coverage
 
 
+def _template_rule(stack: StackIndex, account: str) -> bool | None:
+    """Whether a template of the stack creates the rule in `account`: True, False, or
+    None while a condition deciding it is unknown."""
+    verdict: bool | None = False
+    for rule in template_resources(stack, "AWS::Config::ConfigRule", account):
+        source = rule.properties.get("Source")
+        if dig(source, "Owner") != "AWS" or dig(source, "SourceIdentifier") != ROOT_MFA_RULE:
+            continue
+        if rule.created is True:
+            return True
+        if rule.created is None:
+            verdict = None
+    return verdict
+
+
 def root_mfa_rule_present_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -134,18 +142,30 @@ def root_mfa_rule_present_validator(
     if not coverage.covers_every_account():
         for resource in unaccounted:
             undecided.note_error(stack.unaccounted_reason(resource), resource.name)
-    for account, resource in first_of_account.items():
+    judged = dict(first_of_account)
+    members = reaches_members(stack)
+    if members:
+        judged[MEMBER_ACCOUNT] = members[0].source
+    for account, resource in judged.items():
         if coverage.covers(account):
             continue
+        in_template = _template_rule(stack, account)
+        if in_template is True:
+            continue
         maybe = coverage.maybe(account)
+        if maybe is None and in_template is None:
+            maybe = ("", resource.name, "templateBody")
         if maybe is not None:
             undecided.note(*maybe)
             continue
+        subject = (
+            the_accounts_reached(members) if account == MEMBER_ACCOUNT else the_account(account)
+        )
         report_violation(
-            f"{the_account(account)} must have an AWS-owned {ROOT_MFA_RULE} Config rule "
+            f"{subject} must have an AWS-owned {ROOT_MFA_RULE} Config rule "
             "(or be covered by an organization managed rule or organization conformance "
             "pack with it); nothing in the stack tells anyone when its root user has no MFA.",
-            account_urn(resource),
+            resource.urn if account == MEMBER_ACCOUNT else account_urn(resource),
         )
     undecided.settle()
 

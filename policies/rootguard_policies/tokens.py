@@ -48,6 +48,10 @@ METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ORG_CUSTOM_RULE = "aws:cfg/organizationCustomRule:OrganizationCustomRule"
 
+STACK = "aws:cloudformation/stack:Stack"
+STACK_SET = "aws:cloudformation/stackSet:StackSet"
+STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
+
 
 def is_aws_resource(resource_type: str) -> bool:
     """True for pulumi-aws resources (not its provider, not components of other packages)."""

@@ -22,6 +22,8 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 
+from rootguard.engine import organizations
+from rootguard.engine.organizations import OrganizationFixture
 from rootguard.engine.placement import (
     AWS_PROVIDER_TYPE,
     DEFAULT_ACCOUNT_ID,
@@ -152,6 +154,9 @@ _SHAPES: dict[str, _Shape] = {
     ),
     "aws:cloudwatch/eventRule:EventRule": _Shape(
         arn="arn:{partition}:events:{region}:{account}:rule/{name}"
+    ),
+    "aws:cloudwatch/eventBus:EventBus": _Shape(
+        arn="arn:{partition}:events:{region}:{account}:event-bus/{name}"
     ),
     "aws:cloudwatch/eventTarget:EventTarget": _Shape(
         id="{inputs[rule]}-{name}", name_key="targetId"
@@ -367,8 +372,16 @@ class AwsMocks(pulumi_mocks.Mocks):
     every computed output are unknown, as in a first ``pulumi preview``.
     """
 
-    def __init__(self, *, config: Mapping[str, str], preview: bool) -> None:
+    def __init__(
+        self,
+        *,
+        config: Mapping[str, str],
+        preview: bool,
+        organization: OrganizationFixture | None = None,
+    ) -> None:
         self.preview = preview
+        self.organization = organization
+        """What AWS Organizations answers (``--accounts FILE``); None: no fixture."""
         self.default = default_placement(config)
         self._providers: dict[str, Placement] = {}
         self._lock = threading.Lock()
@@ -429,6 +442,9 @@ class AwsMocks(pulumi_mocks.Mocks):
 
     def invoke(self, token: str, args: Mapping[str, Any], provider: str | None) -> dict[str, Any]:
         """The result of a provider function; ``{}`` for one these mocks do not know."""
+        from_fixture = organizations.invoke(self.organization, token, args)
+        if from_fixture is not None:
+            return from_fixture
         placement = self.provider(provider)
         account = placement.account or DEFAULT_ACCOUNT_ID
         region = reveal(args.get("region")) or placement.region or DEFAULT_REGION

@@ -21,6 +21,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from rootguard.engine.aws import physical_name
+from rootguard.engine.fanout import describe, fan_out
+from rootguard.engine.organizations import OrganizationFixture, load_fixture
 from rootguard.engine.program import (
     Placement,
     Plan,
@@ -57,18 +59,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave computed outputs (ids, ARNs) unknown, as a first `pulumi preview` does",
     )
+    parser.add_argument(
+        "--accounts",
+        type=Path,
+        metavar="FILE",
+        help="answer AWS Organizations from this fixture (ids, names, OUs): account "
+        "discovery, and the accounts StackSets reach",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     project_dir = Path(args.project_dir)
     require_stack_file(project_dir, args.stack)
-    plan = run_program(project_dir, args.stack, preview=args.preview)
+    organization = load_fixture(args.accounts) if args.accounts else None
+    plan = run_program(project_dir, args.stack, preview=args.preview, organization=organization)
     if args.json:
         sys.stdout.write(json.dumps(plan.to_json(), indent=2) + "\n")
     else:
         # Wide enough for nested types when piped (CI logs) instead of rich's 80 columns.
         console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
-        render(plan, console)
+        render(plan, console, organization)
     return 0
 
 
@@ -202,9 +212,12 @@ def headline(plan: Plan, where: dict[str, Placement]) -> str:
     )
 
 
-def render(plan: Plan, console: Console) -> None:
+def render(plan: Plan, console: Console, organization: OrganizationFixture | None = None) -> None:
     where = placements(plan)
     console.print(Text(headline(plan, where), style="bold"))
+    spread = fan_out(plan, organization)
+    if spread is not None:
+        console.print(Text(describe(spread), style="bold"))
     console.print(resource_tree(plan, where))
     for table in summary_tables(plan, where):
         console.print(table)

@@ -55,6 +55,7 @@ from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 
 from rootguard.engine.aws import PROVIDER_TYPE_PREFIX, AwsMocks, auto_name
+from rootguard.engine.organizations import OrganizationFixture
 from rootguard.engine.outputs import conform_outputs
 from rootguard.engine.placement import (
     AWS_PROVIDER_TYPE,
@@ -956,6 +957,7 @@ def run_program(
     preview: bool = False,
     config: Mapping[str, Any] | None = None,
     on_register: Callable[[PlannedResource], None] | None = None,
+    organization: OrganizationFixture | None = None,
 ) -> Plan:
     """Run the Pulumi program in ``project_dir`` for ``stack`` and return what it declared.
 
@@ -965,6 +967,9 @@ def run_program(
 
     ``on_register`` is called with each resource as it is registered (inputs known,
     outputs and id not yet), in registration order (`rootguard gate` streams them).
+
+    ``organization`` answers the AWS Organizations invokes (``--accounts FILE``, see
+    ``rootguard.engine.organizations``).
 
     Raises ``UsageError`` (one line) for a missing or bad project, a program error
     (a ConfigError/RunError message as-is, else ``program failed: <Type>: <msg>``),
@@ -976,7 +981,7 @@ def run_program(
     project = load_project(project_dir)
     stack_name = stack_short_name(stack)
     config_values, secret_keys = read_config(project, stack, config)
-    mocks = AwsMocks(config=config_values, preview=preview)
+    mocks = AwsMocks(config=config_values, preview=preview, organization=organization)
     monitor = RecordingMonitor(
         mocks,
         project=project.name,
@@ -1061,6 +1066,7 @@ def stream_program(
     *,
     preview: bool = False,
     config: Mapping[str, Any] | None = None,
+    accounts: Path | None = None,
 ) -> ProgramStream:
     """``run_program`` in a child process that streams each registration as it happens.
 
@@ -1069,7 +1075,7 @@ def stream_program(
     """
     from rootguard.engine.worker import ProgramStream
 
-    return ProgramStream(project_dir, stack, preview=preview, config=config)
+    return ProgramStream(project_dir, stack, preview=preview, config=config, accounts=accounts)
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -75,12 +75,14 @@ class ProgramStream(contextlib.AbstractContextManager["ProgramStream"]):
         *,
         preview: bool = False,
         config: Mapping[str, Any] | None = None,
+        accounts: Path | None = None,
     ) -> None:
         self._request = {
             "project_dir": str(project_dir),
             "stack": stack,
             "preview": preview,
             "config": None if config is None else dict(config),
+            "accounts": None if accounts is None else str(accounts),
         }
         self._proc: subprocess.Popen[bytes] | None = None
         self._resources: list[PlannedResource] = []
@@ -199,6 +201,7 @@ class _LineWriter:
 def main() -> int:
     # The slow import, done while the gate starts its packs.
     from rootguard.engine import program as engine
+    from rootguard.engine.organizations import load_fixture
 
     writer = _LineWriter(os.dup(1))
     os.dup2(2, 1)  # what the program writes to fd 1 is diagnostics, as in-process
@@ -211,12 +214,14 @@ def main() -> int:
         writer.send({"resource": {key: getattr(resource, key) for key in REGISTRATION_FIELDS}})
 
     try:
+        accounts = request.get("accounts")
         plan = engine.run_program(
             Path(request["project_dir"]),
             request["stack"],
             preview=request["preview"],
             config=request["config"],
             on_register=registered,
+            organization=load_fixture(Path(accounts)) if accounts else None,
         )
     except UsageError as err:
         writer.finish({"error": str(err)})

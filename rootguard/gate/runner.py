@@ -27,6 +27,7 @@ from typing import Any, Protocol, TextIO
 import yaml
 from pulumi.runtime.proto import analyzer_pb2
 
+from rootguard.engine.organizations import load_fixture
 from rootguard.errors import UsageError
 from rootguard.gate.analyzer import (
     AnalyzerSession,
@@ -149,6 +150,7 @@ def gate_program(
     *,
     preview: bool = False,
     stack_config: Mapping[str, Any] | None = None,
+    accounts: Path | None = None,
 ) -> tuple[PlanLike, GateResult]:
     """Plan the program in `project_dir` and run the packs over it: `rootguard gate`.
 
@@ -157,7 +159,8 @@ def gate_program(
     plan. As the engine analyzes each resource when its step is generated, while the
     program goes on, the program runs in a child process (`engine.stream_program`) that
     streams each registration; the gate analyzes it meanwhile, in registration order.
-    `stack_config` replaces the stack file's config (see `run_program`).
+    `stack_config` replaces the stack file's config (see `run_program`); `accounts` is an
+    organization fixture file (see `rootguard.engine.organizations`).
     """
     from rootguard.engine.program import load_project, read_config, stack_short_name, stream_program
 
@@ -166,7 +169,9 @@ def gate_program(
     info = StackInfo(project.name, stack_short_name(stack), preview, values)
     # The child imports the engine while the packs start.
     with (
-        stream_program(project_dir, stack, preview=preview, config=stack_config) as program,
+        stream_program(
+            project_dir, stack, preview=preview, config=stack_config, accounts=accounts
+        ) as program,
         GateSession(info, packs, config) as session,
     ):
         program.start()
@@ -366,6 +371,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-no-policies", action="store_true",
         help="pass when every policy is disabled (by default a gate that checked nothing exits 2)",
     )  # fmt: skip
+    parser.add_argument(
+        "--accounts", type=Path, metavar="FILE",
+        help="answer AWS Organizations from this fixture (see `rootguard plan --accounts`)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -375,6 +384,13 @@ def run(args: argparse.Namespace) -> int:
     for pack in packs:
         PolicyPackProject.load(pack)
     configs = _pair_configs(len(packs), args.policy_pack_configs)
+    if args.accounts:
+        if args.engine == "pulumi":
+            raise UsageError(
+                f"--accounts {args.accounts}: answers AWS Organizations in rootguard's own "
+                "engine only; expected --engine mock (the default) with it"
+            )
+        load_fixture(args.accounts)  # a bad fixture fails before the packs start
 
     plan: Any
     if args.engine == "pulumi":
@@ -383,7 +399,9 @@ def run(args: argparse.Namespace) -> int:
         given = args.policy_pack_configs or [None] * len(packs)
         plan, result = gate_with_pulumi(project_dir, args.stack, packs, given)
     else:
-        plan, result = gate_program(project_dir, args.stack, packs, configs, preview=args.preview)
+        plan, result = gate_program(
+            project_dir, args.stack, packs, configs, preview=args.preview, accounts=args.accounts
+        )
     if result.policies == 0 and not args.allow_no_policies:
         names = ", ".join(pack_label(p) for p in result.packs)
         raise UsageError(

@@ -130,6 +130,26 @@ def test_guardrails_protect_rootguard_spares_only_deploy_roles(pulumi_mocks: Rec
         }
 
 
+def test_guardrails_protect_rootguard_spares_the_stacksets_execution_role(
+    pulumi_mocks: Recorder,
+) -> None:
+    _declare(pulumi_mocks, stacksets_execution_role=True)
+    statements = _documents(pulumi_mocks)["rootguard-protect-rootguard"]["Statement"]
+    for statement in statements:
+        spared = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+        assert "arn:aws:iam::*:role/stacksets-exec-*" in spared
+        assert "arn:aws:iam::*:role/OrganizationAccountAccessRole" in spared
+
+
+def test_guardrails_protect_rootguard_binds_stacksets_role_by_default(
+    pulumi_mocks: Recorder,
+) -> None:
+    _declare(pulumi_mocks)
+    statements = _documents(pulumi_mocks)["rootguard-protect-rootguard"]["Statement"]
+    for statement in statements:
+        assert "arn:aws:iam::*:role/stacksets-exec-*" not in str(statement["Condition"])
+
+
 def test_guardrails_protect_custom_execution_role(pulumi_mocks: Recorder) -> None:
     _declare(pulumi_mocks, execution_role_name="AuditRootRole")
     statements = _documents(pulumi_mocks)["rootguard-protect-rootguard"]["Statement"]

@@ -25,7 +25,7 @@ CLI_BIN = REPO / ".tools" / "pulumi" / "bin"
 STANDIN = REPO / "tests" / "standin_aws"
 POLICY_PROGRAMS = REPO / "tests" / "fixtures" / "policy_programs"
 PACK = REPO / "policies"
-EXAMPLE_STACKS = ("dev", "org", "member")
+EXAMPLE_STACKS = ("dev", "org", "member", "org-stackset")
 _IGNORED = shutil.ignore_patterns(".venv", "venv", "__pycache__", "node_modules", ".tools", ".git")
 
 

@@ -32,6 +32,7 @@ OUTPUTS = {
     "dev": {"prod", "staging", "sandbox"},
     "org": {"self", "organization"},
     "member": {"prod", "staging"},
+    "org-stackset": {"organization"},
 }
 
 

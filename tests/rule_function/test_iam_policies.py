@@ -10,17 +10,14 @@ from typing import Any
 
 import boto3
 import pytest
-from parliament import analyze_policy_string, enhance_finding
 from rootguard.components.root_guard_rule import LOG_GROUP_NAME
 
 from tests.conftest import MOCK_ORGANIZATION, Recorder
+from tests.iam_lint import serious_findings
 
 from .conftest import ACCOUNT, rule_source_path
 from .test_components import HOME, ROLE_POLICY, declare_rule
 
-SEVERITY_ORDER = ["MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
-# LOW in parliament, yet a misspelt action: not acceptable either.
-NEVER_ACCEPTED = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX"}
 IAM_PREFIX = {"iam": "iam", "config": "config", "sts": "sts", "organizations": "organizations"}
 ORG_MODE = {"execution_role_name": "RootGuardAudit", "organization_id": MOCK_ORGANIZATION}
 
@@ -99,18 +96,6 @@ def test_role_policy_passes_parliament_no_wildcard_action(
     document = role_policy(pulumi_mocks, **extra)
     assert not any("*" in action for action in actions_of(document))
     assert serious_findings(document) == []
-
-
-def serious_findings(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """parliament's findings above LOW, plus unknown actions (LOW, but a typo)."""
-    # enhance_finding fills in the severity from parliament's config, as its CLI does.
-    findings = [enhance_finding(f) for f in analyze_policy_string(json.dumps(document)).findings]
-    return [
-        (f.issue, f.severity)
-        for f in findings
-        if SEVERITY_ORDER.index(f.severity) > SEVERITY_ORDER.index("LOW")
-        or f.issue in NEVER_ACCEPTED
-    ]
 
 
 @pytest.mark.parametrize(
