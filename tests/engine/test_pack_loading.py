@@ -9,11 +9,15 @@ is skipped, and the differential suite starts the same pack through rootguard.ga
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from rootguard.gate.analyzer import PolicyPackProject
 from tests.engine.conftest import PACK, run
+from tests.test_gate_policy_programs import PROGRAMS, gate
 
 
 def test_pack_folder_loads_as_users_load_it(
@@ -34,3 +38,23 @@ def test_pack_folder_loads_as_users_load_it(
     fired = {(e["policy"], str(e["enforcementLevel"]).lower()) for e in preview.policy_events}
     assert ("config-ordering", "mandatory") in fired
     assert not preview.ok
+
+
+def test_pack_runs_from_a_virtualenv_built_from_its_own_requirements(tmp_path: Path) -> None:
+    """What the CLI does before it starts the pack, done as it does it: a virtualenv in the
+    pack's `venv/` from `policies/requirements.txt` alone (nothing of rootguard's), and
+    the pack served from it. Runs where the Python host is missing too, so the pack's own
+    dependency list is proven either way."""
+    pack = tmp_path / "policies"
+    shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    subprocess.run([sys.executable, "-m", "venv", str(pack / "venv")], check=True)
+    python = pack / "venv" / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-r", str(pack / "requirements.txt")],
+        check=True,
+        timeout=600,
+    )
+    assert PolicyPackProject.load(pack).command()[0] == str(python)  # the gate starts that one
+    run = gate(PROGRAMS / "config-ordering" / "fail", "--policy-pack", str(pack))
+    assert run.stderr == ""
+    assert (run.code, run.levels("mandatory")) == (1, {"config-ordering"})
